@@ -1,0 +1,165 @@
+#include "core/metrics.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <stdexcept>
+
+namespace gw::metrics {
+namespace {
+
+void atomic_add(std::atomic<double>& target, double v) noexcept {
+  double current = target.load(std::memory_order_relaxed);
+  while (!target.compare_exchange_weak(current, current + v, std::memory_order_relaxed)) {
+  }
+}
+
+std::string escape_label(const std::string& value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string format_labels(const Labels& labels, const std::string& extra_key = {},
+                          const std::string& extra_value = {}) {
+  if (labels.empty() && extra_key.empty()) return {};
+  std::string out = "{";
+  bool first = true;
+  for (const auto& [k, v] : labels) {
+    if (!first) out += ",";
+    out += k + "=\"" + escape_label(v) + "\"";
+    first = false;
+  }
+  if (!extra_key.empty()) {
+    if (!first) out += ",";
+    out += extra_key + "=\"" + extra_value + "\"";
+  }
+  out += "}";
+  return out;
+}
+
+std::string format_double(double v) {
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+}  // namespace
+
+void Gauge::add(double v) noexcept { atomic_add(value_, v); }
+
+Histogram::Histogram(std::vector<double> bounds)
+    : bounds_(std::move(bounds)),
+      buckets_(std::make_unique<std::atomic<std::uint64_t>[]>(bounds_.size() + 1)) {}
+
+void Histogram::observe(double value) noexcept {
+  std::size_t i = 0;
+  while (i < bounds_.size() && value > bounds_[i]) ++i;
+  buckets_[i].fetch_add(1, std::memory_order_relaxed);
+  atomic_add(sum_, value);
+  count_.fetch_add(1, std::memory_order_relaxed);
+}
+
+std::vector<std::uint64_t> Histogram::bucket_counts() const {
+  std::vector<std::uint64_t> out(bounds_.size() + 1);
+  std::uint64_t running = 0;
+  for (std::size_t i = 0; i <= bounds_.size(); ++i) {
+    running += buckets_[i].load(std::memory_order_relaxed);
+    out[i] = running;
+  }
+  return out;
+}
+
+const std::vector<double>& latency_buckets() {
+  static const std::vector<double> buckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                              0.01,   0.025,   0.05,   0.1,   0.25,   0.5,
+                                              1,      2.5,     5,      10,    30};
+  return buckets;
+}
+
+Registry& Registry::global() {
+  static Registry* registry = new Registry();  // never destroyed: used until exit
+  return *registry;
+}
+
+Registry::Family& Registry::family(const std::string& name, Kind kind, const std::string& help) {
+  auto [it, inserted] = families_.try_emplace(name);
+  if (inserted) {
+    it->second.kind = kind;
+    it->second.help = help;
+  } else if (it->second.kind != kind) {
+    throw std::logic_error("metric " + name + " registered with two kinds");
+  }
+  return it->second;
+}
+
+Counter& Registry::counter(const std::string& name, const std::string& help,
+                           const Labels& labels) {
+  std::lock_guard lock(mutex_);
+  auto& slot = family(name, Kind::Counter, help).counters[labels];
+  if (!slot) slot = std::make_unique<Counter>();
+  return *slot;
+}
+
+Gauge& Registry::gauge(const std::string& name, const std::string& help, const Labels& labels) {
+  std::lock_guard lock(mutex_);
+  auto& slot = family(name, Kind::Gauge, help).gauges[labels];
+  if (!slot) slot = std::make_unique<Gauge>();
+  return *slot;
+}
+
+Histogram& Registry::histogram(const std::string& name, const std::string& help,
+                               const Labels& labels, const std::vector<double>& bounds) {
+  std::lock_guard lock(mutex_);
+  auto& slot = family(name, Kind::Histogram, help).histograms[labels];
+  if (!slot) slot = std::make_unique<Histogram>(bounds);
+  return *slot;
+}
+
+std::string Registry::render() const {
+  std::lock_guard lock(mutex_);
+  std::string out;
+  for (const auto& [name, fam] : families_) {
+    out += "# HELP " + name + " " + fam.help + "\n";
+    switch (fam.kind) {
+      case Kind::Counter:
+        out += "# TYPE " + name + " counter\n";
+        for (const auto& [labels, c] : fam.counters) {
+          out += name + format_labels(labels) + " " + std::to_string(c->value()) + "\n";
+        }
+        break;
+      case Kind::Gauge:
+        out += "# TYPE " + name + " gauge\n";
+        for (const auto& [labels, g] : fam.gauges) {
+          out += name + format_labels(labels) + " " + format_double(g->value()) + "\n";
+        }
+        break;
+      case Kind::Histogram:
+        out += "# TYPE " + name + " histogram\n";
+        for (const auto& [labels, h] : fam.histograms) {
+          const auto counts = h->bucket_counts();
+          for (std::size_t i = 0; i < counts.size(); ++i) {
+            const std::string le =
+                i < h->bounds().size() ? format_double(h->bounds()[i]) : std::string("+Inf");
+            out += name + "_bucket" + format_labels(labels, "le", le) + " " +
+                   std::to_string(counts[i]) + "\n";
+          }
+          out += name + "_sum" + format_labels(labels) + " " + format_double(h->sum()) + "\n";
+          out += name + "_count" + format_labels(labels) + " " + std::to_string(h->count()) + "\n";
+        }
+        break;
+    }
+  }
+  return out;
+}
+
+}  // namespace gw::metrics

@@ -1,0 +1,125 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/identity.hpp"
+#include "core/reason.hpp"
+
+namespace gw {
+
+using HeaderView = std::pair<std::string_view, std::string_view>;
+using HeaderField = std::pair<std::string, std::string>;
+
+// What API a route speaks; decides which body sniffer runs and what the proxy rewrites.
+enum class ApiKind { Generic, OpenAI, Anthropic, Mcp };
+std::string_view to_string(ApiKind kind) noexcept;
+
+// Set by the route layer.
+struct RouteMatch {
+  std::string name;      // route name from the config
+  std::string upstream;  // upstream name from the config
+  ApiKind kind = ApiKind::Generic;
+  std::string upstream_target;  // path + query to send upstream
+  bool is_public = false;       // route opted out of authentication
+};
+
+// Read from an AI request body (OpenAI / Anthropic), as far as the gateway needs it.
+struct ModelRequest {
+  std::string model;           // model name as the client asked for it
+  std::string upstream_model;  // after alias mapping (equals model when none)
+  bool stream = false;
+  std::optional<std::int64_t> max_tokens;
+};
+
+// Read from an MCP JSON-RPC request.
+struct McpRequest {
+  std::string method;  // e.g. "tools/call"
+  std::string tool;    // params.name for tools/call
+  std::string id;      // JSON-RPC id, serialised
+};
+
+enum class Decision { None, Allow, Deny, ShadowDeny };
+std::string_view to_string(Decision decision) noexcept;
+
+struct Usage {
+  std::int64_t input_tokens = 0;
+  std::int64_t output_tokens = 0;
+  double cost_usd = 0;
+  bool reported = false;  // the upstream reported usage (JSON body or final SSE event)
+};
+
+// Durations of the pipeline's phases, for metrics, audit and Server-Timing.
+struct PhaseTimings {
+  std::chrono::microseconds identity{0};
+  std::chrono::microseconds route{0};
+  std::chrono::microseconds policy{0};
+  std::chrono::microseconds content{0};
+  std::chrono::microseconds limits{0};
+  std::chrono::microseconds upstream{0};  // connect + first byte of the response head
+  std::chrono::microseconds total{0};
+};
+
+// Everything known about one request. Owned by the pipeline's coroutine frame for the whole
+// request; stages read what earlier stages wrote and fill their own slot. Never shared
+// between requests or threads.
+struct RequestContext {
+  // Set by the server before the first stage.
+  std::string request_id;
+  std::string client_address;
+  std::string method;
+  std::string target;  // raw request-target as received
+  std::string path;    // decoded, dot segments removed; empty when it could not be normalised
+  std::string query;   // raw query string without '?'
+  bool is_tls = false;
+  std::vector<HeaderView> headers;  // client headers; views into the server's request message
+  std::string body;                 // buffered request body (when body_buffered)
+  bool body_buffered = false;
+  bool body_modified = false;  // a stage rewrote `body`; the proxy re-serialises it
+  std::uint64_t body_bytes = 0;
+  std::chrono::system_clock::time_point received_at{};
+  std::chrono::steady_clock::time_point started{};
+
+  // identity
+  std::shared_ptr<const Identity> identity;
+  std::string token_hash;  // hex SHA-256 of the bearer token, for audit correlation
+
+  // route
+  std::optional<RouteMatch> route;
+  std::optional<ModelRequest> model;
+  std::optional<McpRequest> mcp;
+
+  // policy
+  Decision decision = Decision::None;
+  Reason decision_reason = Reason::None;
+  std::string decision_rule;  // which rule decided
+
+  // content
+  std::vector<std::pair<std::string, int>> pii_findings;  // type -> count, never values
+
+  // limits / proxy
+  Usage usage;
+
+  // response
+  int status = 0;
+  Reason reason = Reason::None;  // why the request ended, when it was not served upstream
+  std::uint64_t response_bytes = 0;
+  bool upstream_reached = false;
+  PhaseTimings timings;
+
+  // Extra headers any stage wants on the client response (RateLimit-*, WWW-Authenticate...).
+  std::vector<HeaderField> response_headers;
+
+  // First client header with this name (case-insensitive); empty when absent.
+  std::string_view header(std::string_view name) const noexcept;
+  // How many copies of the header the client sent.
+  std::size_t header_count(std::string_view name) const noexcept;
+};
+
+}  // namespace gw

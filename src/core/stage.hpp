@@ -1,0 +1,66 @@
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/request_context.hpp"
+#include "core/result.hpp"
+
+namespace gw {
+
+namespace net = boost::asio;
+
+// What a request hook decided.
+struct Verdict {
+  Reason reason = Reason::None;  // None means proceed
+  std::string detail;            // safe to show the client, never secrets
+  // Optional complete body replacing the default {"error":{...}} JSON (e.g. a JSON-RPC error).
+  std::string body;
+  std::string content_type;
+
+  static Verdict proceed() { return {}; }
+  static Verdict reject(Reason r, std::string d = {}) { return {r, std::move(d), {}, {}}; }
+  bool proceeds() const noexcept { return reason == Reason::None; }
+};
+
+// The upstream's response head as the response hooks see it.
+struct ResponseHead {
+  int status = 0;
+  std::string_view content_type;
+  bool is_event_stream = false;
+};
+
+// One piece of the upstream's response body, as it passes through.
+struct BodyChunk {
+  std::string_view data;
+  bool is_last = false;
+};
+
+// How the request ended; given to on_complete.
+struct Completion {
+  int status = 0;
+  Reason reason = Reason::None;
+  bool upstream_reached = false;
+};
+
+// One layer of the pipeline. Built once per config snapshot, shared by all workers, so it
+// keeps no per-request state: that lives in RequestContext.
+class Stage {
+ public:
+  virtual ~Stage() = default;
+  virtual std::string_view name() const noexcept = 0;
+  // May suspend (JWKS refetch, Redis). Reject to end the request with a reason.
+  virtual net::awaitable<Verdict> on_request(RequestContext& ctx) = 0;
+  // Run inline in the relay: must not block or suspend.
+  virtual void on_response_head(RequestContext&, const ResponseHead&) {}
+  virtual void on_response_chunk(RequestContext&, const BodyChunk&) {}
+  // Exactly once per request, whatever happened.
+  virtual void on_complete(RequestContext&, const Completion&) noexcept {}
+};
+using StagePtr = std::unique_ptr<Stage>;
+using StageSharedPtr = std::shared_ptr<Stage>;
+
+}  // namespace gw

@@ -1,0 +1,24 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gw {
+
+// ASCII case-insensitive equality, as HTTP header names and auth schemes compare.
+bool iequals(std::string_view a, std::string_view b) noexcept;
+std::string to_lower(std::string_view s);
+std::string_view trim(std::string_view s) noexcept;
+// Splits on any of `separators`, dropping empty pieces.
+std::vector<std::string> split(std::string_view s, std::string_view separators);
+std::string join(const std::vector<std::string>& parts, std::string_view separator);
+// True when the value holds no byte that could split or forge an HTTP header (CR, LF, NUL and
+// other controls except horizontal tab).
+bool is_safe_header_value(std::string_view value) noexcept;
+// Removes control characters so a claim can be placed in a header without splitting it.
+std::string sanitize_header_value(std::string_view value);
+// Reads an RFC 7230 token (header name, method) strictly.
+bool is_token(std::string_view s) noexcept;
+
+}  // namespace gw
