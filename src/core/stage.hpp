@@ -54,10 +54,27 @@ class Stage {
   virtual std::string_view name() const noexcept = 0;
   // May suspend (JWKS refetch, Redis). Reject to end the request with a reason.
   virtual net::awaitable<Verdict> on_request(RequestContext& ctx) = 0;
+  // True when the stage must read the request body (the server then buffers it, bounded by
+  // server.limits.max_body_bytes, before calling on_request). Stages run in order; those before
+  // the first body-reading stage run before the body is read.
+  virtual bool needs_body(const RequestContext&) const noexcept { return false; }
+
   // Run inline in the relay: must not block or suspend.
   virtual void on_response_head(RequestContext&, const ResponseHead&) {}
   virtual void on_response_chunk(RequestContext&, const BodyChunk&) {}
-  // Exactly once per request, whatever happened.
+
+  // When true for this request (asked after on_response_head), the proxy buffers the whole
+  // upstream response body (bounded) and calls on_response_body, which may rewrite it (e.g.
+  // filtering an MCP tools/list result); the response is then sent with a Content-Length.
+  virtual bool wants_response_body(const RequestContext&) const noexcept { return false; }
+  virtual void on_response_body(RequestContext&, std::string& /*body*/) {}
+
+  // Once per request, just before the last bytes of the response (served, rejected or failed)
+  // are written to the client. May suspend: fail_closed audit waits here until the request's
+  // record is durable, so a client never sees a completed response without its record.
+  virtual net::awaitable<void> on_finishing(RequestContext&, const Completion&) { co_return; }
+
+  // Exactly once per request, whatever happened, after the response. Must not throw.
   virtual void on_complete(RequestContext&, const Completion&) noexcept {}
 };
 using StagePtr = std::unique_ptr<Stage>;
