@@ -1,0 +1,153 @@
+#include <algorithm>
+#include <numeric>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+#include "policy/glob.hpp"
+#include "policy/policy.hpp"
+
+namespace gw::policy {
+
+bool is_glob(std::string_view key) noexcept {
+  return key.find_first_of("*?") != std::string_view::npos;
+}
+
+bool glob_match(std::string_view pattern, std::string_view name) noexcept {
+  std::size_t p = 0;
+  std::size_t n = 0;
+  std::size_t star = std::string_view::npos;  // position of the last `*` seen
+  std::size_t resume = 0;                     // where in `name` that `*` matches up to
+  while (n < name.size()) {
+    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == name[n])) {
+      ++p;
+      ++n;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      resume = n;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      n = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+std::size_t literal_count(std::string_view pattern) noexcept {
+  return static_cast<std::size_t>(
+      std::count_if(pattern.begin(), pattern.end(), [](char c) { return c != '*' && c != '?'; }));
+}
+
+namespace detail {
+
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept {
+    return std::hash<std::string_view>{}(s);
+  }
+};
+
+// Exact keys in a hash map; globs in a trie of their literal prefixes (the characters before
+// the first wildcard), so a lookup only tries the globs whose prefix the name starts with.
+struct RuleIndex {
+  struct Glob {
+    std::string_view pattern;  // into RuleSet::keys_
+    std::string_view suffix;   // literal tail after the last wildcard: a cheap pre-filter
+    std::size_t min_length = 0;
+    std::uint32_t rank = 0;  // 0 = most specific
+    std::uint32_t rule = 0;
+  };
+  struct Node {
+    std::vector<std::pair<char, std::uint32_t>> children;
+    std::vector<Glob> globs;  // globs whose literal prefix ends here, by rank
+  };
+
+  std::unordered_map<std::string, std::uint32_t, StringHash, std::equal_to<>> exact;
+  std::vector<Node> trie{Node{}};
+
+  std::uint32_t child(std::uint32_t node, char c) const noexcept {
+    for (const auto& [ch, next] : trie[node].children) {
+      if (ch == c) return next;
+    }
+    return 0;  // the root is never a child
+  }
+};
+
+}  // namespace detail
+
+bool RuleSet::add(std::string key, Rule rule) {
+  if (std::find(keys_.begin(), keys_.end(), key) != keys_.end()) return false;
+  keys_.push_back(std::move(key));
+  rules_.push_back(std::move(rule));
+  index_.reset();
+  return true;
+}
+
+void RuleSet::compile() {
+  auto index = std::make_shared<detail::RuleIndex>();
+  std::vector<std::uint32_t> globs;
+  for (std::uint32_t i = 0; i < keys_.size(); ++i) {
+    if (is_glob(keys_[i])) {
+      globs.push_back(i);
+    } else {
+      index->exact.emplace(keys_[i], i);
+    }
+  }
+  // Most literal characters first, then the longest pattern, then the order written.
+  std::stable_sort(globs.begin(), globs.end(), [&](std::uint32_t a, std::uint32_t b) {
+    const auto la = literal_count(keys_[a]);
+    const auto lb = literal_count(keys_[b]);
+    if (la != lb) return la > lb;
+    return keys_[a].size() > keys_[b].size();
+  });
+  for (std::uint32_t rank = 0; rank < globs.size(); ++rank) {
+    const std::string_view pattern = keys_[globs[rank]];
+    const std::size_t first = pattern.find_first_of("*?");
+    const std::size_t last = pattern.find_last_of("*?");
+    std::uint32_t node = 0;
+    for (std::size_t i = 0; i < first; ++i) {
+      std::uint32_t next = index->child(node, pattern[i]);
+      if (next == 0) {
+        next = static_cast<std::uint32_t>(index->trie.size());
+        index->trie[node].children.emplace_back(pattern[i], next);
+        index->trie.emplace_back();
+      }
+      node = next;
+    }
+    index->trie[node].globs.push_back(detail::RuleIndex::Glob{
+        pattern, pattern.substr(last + 1),
+        literal_count(pattern) +
+            static_cast<std::size_t>(std::count(pattern.begin(), pattern.end(), '?')),
+        rank, globs[rank]});
+  }
+  index_ = std::move(index);
+}
+
+const Rule* RuleSet::find(std::string_view name) const noexcept {
+  if (!index_) return nullptr;
+  const auto& index = *index_;
+  if (auto it = index.exact.find(name); it != index.exact.end()) return &rules_[it->second];
+  if (index.trie.size() == 1 && index.trie[0].globs.empty()) return nullptr;
+
+  const detail::RuleIndex::Glob* best = nullptr;
+  std::uint32_t node = 0;
+  for (std::size_t depth = 0;; ++depth) {
+    for (const auto& glob : index.trie[node].globs) {
+      if (best != nullptr && glob.rank >= best->rank) break;  // sorted by rank
+      if (name.size() < glob.min_length || !name.ends_with(glob.suffix)) continue;
+      if (glob_match(glob.pattern.substr(depth), name.substr(depth))) {
+        best = &glob;
+        break;
+      }
+    }
+    if (depth == name.size()) break;
+    node = index.child(node, name[depth]);
+    if (node == 0) break;
+  }
+  return best == nullptr ? nullptr : &rules_[best->rule];
+}
+
+}  // namespace gw::policy
