@@ -1,0 +1,132 @@
+// Requests the gateway must refuse or answer itself: no open proxy, no path escapes, size limits,
+// upstream failures, redirects passed back instead of followed.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  startIdp, startCalendar, startUpstream, startBlackhole, startGateway, gatewayConfig, freePort,
+  rawRequest, expectStatus, expectError,
+} from './lib/index.mjs';
+
+describe('routing, limits and upstream failures', () => {
+  let idp; let calendar; let evil; let redirector; let blackhole; let gw; let token;
+
+  before(async () => {
+    idp = await startIdp();
+    calendar = await startCalendar();
+    evil = await startUpstream((req, res) => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end('evil upstream reached'); });
+    blackhole = await startBlackhole();
+    const downPort = await freePort();
+    redirector = await startUpstream((req, res) => {
+      res.writeHead(302, { location: `${evil.url}/stolen`, 'content-type': 'text/plain' });
+      res.end('moved');
+    });
+    gw = await startGateway(null, gatewayConfig({
+      idp,
+      server: { limits: { max_header_bytes: '8KiB', max_body_bytes: '64KiB', max_target_bytes: '4KiB' } },
+      upstreams: {
+        calendar: calendar.url,
+        down: { url: `http://127.0.0.1:${downPort}`, connect_timeout: '2s', response_timeout: '5s' },
+        hang: { url: blackhole.url, connect_timeout: '2s', response_timeout: '2s' },
+        redirector: redirector.url,
+      },
+      routes: [
+        { name: 'calendar', prefix: '/calendar', methods: ['GET'], upstream: 'calendar' },
+        { name: 'upload', prefix: '/upload', upstream: 'calendar' },
+        { name: 'down', prefix: '/down', upstream: 'down' },
+        { name: 'hang', prefix: '/hang', upstream: 'hang' },
+        { name: 'redirect', prefix: '/redirect', upstream: 'redirector' },
+      ],
+    }));
+    token = await idp.token();
+  });
+  after(async () => {
+    const r = await gw?.stop();
+    await Promise.all([idp?.stop(), calendar?.close(), evil?.close(), blackhole?.close(), redirector?.close()]);
+    if (r) assert.equal(r.code, 0, `gateway exit ${JSON.stringify(r)}\n${gw.tail()}`);
+  });
+
+  const raw = (target, extraHeaders = [], opts = {}) => rawRequest(gw.port, [
+    `${opts.method ?? 'GET'} ${target} HTTP/1.1`,
+    ...(opts.noHost ? [] : [`Host: ${opts.host ?? `127.0.0.1:${gw.port}`}`]),
+    `Authorization: Bearer ${token}`,
+    ...extraHeaders,
+  ].join('\r\n'), opts);
+
+  it('an unknown route is 404 no_route and is never forwarded', async () => {
+    const before = calendar.server.requests.length;
+    for (const p of ['/admin', '/calendarx', '/', '/v1/chat/completions']) {
+      expectError(await gw.request(p, { token }), 404, 'no_route', gw);
+    }
+    assert.equal(calendar.server.requests.length, before);
+    assert.equal(evil.server.requests.length, 0);
+  });
+
+  it('a method outside the route is 405 method_not_allowed', async () => {
+    expectError(await gw.request('/calendar/events', { token, method: 'POST', body: { a: 1 } }), 405, 'method_not_allowed', gw);
+  });
+
+  it('dot-segment escapes and encoded slashes are 400 invalid_path and never forwarded', async () => {
+    const before = calendar.server.requests.length;
+    for (const target of ['/calendar/../admin', '/calendar/%2e%2e/admin', '/calendar/%2E%2E/admin', '/calendar/.%2e/admin',
+      '/calendar/a%2fb', '/calendar/a%2Fb', '/calendar/..%2fadmin', '/calendar/%2e%2e%2fadmin']) {
+      const res = await raw(target);
+      expectError(res, 400, 'invalid_path', gw);
+    }
+    assert.equal(calendar.server.requests.length, before);
+  });
+
+  it('the Host header never chooses the upstream', async () => {
+    const res = await raw('/calendar/events', [], { host: `127.0.0.1:${evil.port}` });
+    expectStatus(res, 200, gw);
+    assert.equal(res.json.user, 'alice_123');
+    assert.equal(evil.server.requests.length, 0);
+  });
+
+  it('an absolute-form request target never chooses the upstream', async () => {
+    const routed = await raw(`http://127.0.0.1:${evil.port}/calendar/events`, [], { host: `127.0.0.1:${evil.port}` });
+    assert.ok([200, 400].includes(routed.status), `status ${routed.status}: ${routed.body}`);
+    if (routed.status === 200) assert.equal(routed.json.user, 'alice_123');
+    const unrouted = await raw(`http://127.0.0.1:${evil.port}/stolen`, [], { host: `127.0.0.1:${evil.port}` });
+    assert.ok([400, 404].includes(unrouted.status), `status ${unrouted.status}: ${unrouted.body}`);
+    assert.equal(evil.server.requests.length, 0);
+  });
+
+  it('oversized headers are 431 header_too_large', async () => {
+    const res = await raw('/calendar/events', [`X-Big: ${'a'.repeat(12 * 1024)}`]);
+    expectError(res, 431, 'header_too_large', gw);
+  });
+
+  it('an oversized request target is 414 uri_too_long', async () => {
+    const res = await raw(`/calendar/events?q=${'a'.repeat(6 * 1024)}`);
+    expectError(res, 414, 'uri_too_long', gw);
+  });
+
+  it('an oversized body is 413 body_too_large; a body within the limit is forwarded', async () => {
+    const big = Buffer.alloc(200 * 1024, 'x');
+    const res = await raw('/upload/file', ['Content-Type: application/octet-stream', `Content-Length: ${big.length}`],
+      { method: 'POST', body: big, bodyAfterResponseWindowMs: 1000 });
+    expectError(res, 413, 'body_too_large', gw);
+    const small = await gw.request('/upload/echo', { token, method: 'POST', body: 'x'.repeat(1000), headers: { 'content-type': 'text/plain' } });
+    expectStatus(small, 200, gw);
+    assert.equal(small.json.method, 'POST');
+  });
+
+  it('an upstream that refuses connections is 502 upstream_unavailable (JSON)', async () => {
+    const res = await gw.request('/down/anything', { token });
+    expectError(res, 502, 'upstream_unavailable', gw);
+    assert.match(res.headers.get('content-type') ?? '', /application\/json/);
+  });
+
+  it('an upstream that never answers is 504 upstream_timeout', async () => {
+    const res = await gw.request('/hang/anything', { token });
+    expectError(res, 504, 'upstream_timeout', gw);
+  });
+
+  it('an upstream redirect is returned to the client, not followed', async () => {
+    const res = await gw.request('/redirect/somewhere', { token });
+    assert.equal(res.status, 302, res.text);
+    assert.equal(res.headers.get('location'), `${evil.url}/stolen`);
+    assert.equal(evil.server.requests.length, 0);
+    assert.equal(redirector.server.requests.length, 1);
+  });
+});
