@@ -38,7 +38,9 @@ export function writeConfig(config, { dir = tempDir(), name = 'gatewaystack.yaml
 
 // The usual config: one issuer (the test IdP, explicit jwks_uri unless discovery: true),
 // upstreams {name: url | {url, ...}}, routes as given. `extra` is merged at top level.
-export function gatewayConfig({ idp, issuer = {}, discovery = false, upstreams = {}, routes = [], server = {}, identity = {}, extra = {} }) {
+// The policy is deny by default, so unless `policy` is given every route gets an empty
+// (allow any verified user) route rule and every model an empty model rule.
+export function gatewayConfig({ idp, issuer = {}, discovery = false, upstreams = {}, routes = [], server = {}, identity = {}, policy, extra = {} }) {
   const ups = {};
   for (const [name, u] of Object.entries(upstreams)) {
     ups[name] = typeof u === 'string' ? { url: u, connect_timeout: '5s', response_timeout: '30s' } : u;
@@ -58,6 +60,7 @@ export function gatewayConfig({ idp, issuer = {}, discovery = false, upstreams =
     identity: { realm: 'gatewaystack', clock_skew: '60s', issuers, ...identity },
     upstreams: ups,
     routes,
+    policy: policy ?? { routes: Object.fromEntries(routes.map((r) => [r.name, {}])), models: { '*': {} } },
     logging: { level: 'info', access_log: true },
     ...extra,
   };
