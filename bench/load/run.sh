@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# Load benchmark on loopback with wrk, three targets interleaved round by round:
+#   direct    nginx `return 200` static JSON (the upstream itself)
+#   nginx     nginx proxy_pass to it (keepalive upstream)
+#   gateway   gatewaystack to it: RS256 token verified (token cache warm), identity injected
+# The JWKS is a static file served by the upstream nginx; the token is minted with jose.
+# Prints req/s, p50, p99 per target (median over rounds), gateway/nginx ratios, and the
+# gateway's RSS when idle and after the load. Everything on 127.0.0.1; stops by itself.
+#
+#   bench/load/run.sh [--binary PATH] [--rounds 3] [--duration 10s] [--threads 2]
+#                     [--connections 64] [--workers 1] [--token-cache on|off|both]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+
+bin="$root/build/release/gatewaystack"
+rounds=3 duration=10s threads=2 connections=64 workers=1 cache=on
+while (( $# )); do
+  case "$1" in
+    --binary) bin="$2"; shift ;;
+    --rounds) rounds="$2"; shift ;;
+    --duration) duration="$2"; shift ;;
+    --threads) threads="$2"; shift ;;
+    --connections) connections="$2"; shift ;;
+    --workers) workers="$2"; shift ;;
+    --token-cache) cache="$2"; shift ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+case "$cache" in on|off|both) ;; *) echo "--token-cache on|off|both" >&2; exit 2 ;; esac
+for tool in wrk nginx node curl; do command -v "$tool" >/dev/null || { echo "run.sh: $tool missing (scripts/setup)" >&2; exit 1; }; done
+[[ -x "$bin" ]] || { echo "run.sh: no binary at $bin (cmake --preset release && cmake --build --preset release)" >&2; exit 1; }
+[[ -d "$root/tests/e2e/node_modules/jose" ]] || { echo "run.sh: tests/e2e/node_modules missing (scripts/setup)" >&2; exit 1; }
+
+dir="$(mktemp -d /tmp/gw-bench.XXXXXX)"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+up_port=$(free_port); px_port=$(free_port); gw_port=$(free_port); gwn_port=$(free_port)
+while [[ $px_port == "$up_port" ]]; do px_port=$(free_port); done
+
+nginx_conf() {  # name, workers, server block
+  mkdir -p "$dir/$1/tmp"
+  cat >"$dir/$1/nginx.conf" <<CONF
+daemon off;
+master_process on;
+worker_processes $2;
+pid $dir/$1/nginx.pid;
+error_log $dir/$1/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $dir/$1/tmp/body;
+  proxy_temp_path $dir/$1/tmp/proxy;
+  fastcgi_temp_path $dir/$1/tmp/fastcgi;
+  uwsgi_temp_path $dir/$1/tmp/uwsgi;
+  scgi_temp_path $dir/$1/tmp/scgi;
+  keepalive_requests 1000000;
+  $3
+}
+CONF
+}
+
+# 1. upstream: static JSON + the JWKS file.
+token="$(node "$root/bench/load/mint.mjs" "http://127.0.0.1:$up_port" "$dir/jwks.json")"
+nginx_conf upstream 1 "server {
+    listen 127.0.0.1:$up_port;
+    location = /jwks.json { default_type application/json; alias $dir/jwks.json; }
+    location / { default_type application/json; return 200 '{\"user\":\"bench_user\",\"events\":[{\"id\":1,\"title\":\"Dentist\"}]}'; }
+  }"
+# 2. nginx reverse proxy.
+nginx_conf proxy "$workers" "upstream backend { server 127.0.0.1:$up_port; keepalive 128; }
+  server {
+    listen 127.0.0.1:$px_port;
+    location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection \"\"; }
+  }"
+nginx -p "$dir/upstream" -c "$dir/upstream/nginx.conf" -e "$dir/upstream/error.log" & pids+=($!)
+nginx -p "$dir/proxy" -c "$dir/proxy/nginx.conf" -e "$dir/proxy/error.log" & pids+=($!)
+
+# 3. gatewaystack.
+gw_config() {  # port, token cache on/off
+  cat <<CONF
+server:
+  listen: 127.0.0.1:$1
+  workers: $workers
+identity:
+  token_cache: {enabled: $2}
+  issuers:
+    - issuer: http://127.0.0.1:$up_port
+      jwks_uri: http://127.0.0.1:$up_port/jwks.json
+      audiences: [api://gateway]
+      algorithms: [RS256]
+upstreams:
+  backend:
+    url: http://127.0.0.1:$up_port
+    pool: {max_idle: 128}
+routes:
+  - name: calendar
+    prefix: /calendar
+    upstream: backend
+policy:
+  routes:
+    calendar: {}
+logging:
+  level: warn
+  access_log: false
+CONF
+}
+declare -A gw_pid
+targets=(direct nginx)
+declare -A url=([direct]="http://127.0.0.1:$up_port/calendar/events" [nginx]="http://127.0.0.1:$px_port/calendar/events")
+start_gw() {  # name, port, cache
+  gw_config "$2" "$3" >"$dir/$1.yaml"
+  (cd "$dir" && exec "$bin" serve --config "$dir/$1.yaml") >"$dir/$1.log" 2>&1 & pids+=($!)
+  gw_pid[$1]=$!
+  targets+=("$1")
+  url[$1]="http://127.0.0.1:$2/calendar/events"
+}
+[[ $cache == on || $cache == both ]] && start_gw gateway "$gw_port" true
+[[ $cache == off || $cache == both ]] && start_gw gateway-nocache "$gwn_port" false
+
+for t in "${targets[@]}"; do
+  ok=0
+  for _ in $(seq 1 150); do
+    code="$(curl -s -o "$dir/probe" -w '%{http_code}' -H "Authorization: Bearer $token" "${url[$t]}" || true)"
+    [[ $code == 200 ]] && { ok=1; break; }
+    sleep 0.2
+  done
+  if (( !ok )); then
+    echo "run.sh: $t not answering 200 at ${url[$t]} (last: $code $(head -c 300 "$dir/probe" 2>/dev/null))" >&2
+    cat "$dir"/*.log "$dir"/*/error.log 2>/dev/null | tail -40 >&2
+    exit 1
+  fi
+done
+
+rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo '?'; }
+sleep 1
+declare -A idle_rss
+for t in "${targets[@]}"; do [[ -n ${gw_pid[$t]:-} ]] && idle_rss[$t]=$(rss_kib "${gw_pid[$t]}"); done
+
+to_ms() {  # "1.23ms" / "950.00us" / "1.02s" -> milliseconds
+  awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
+}
+
+echo "bench: wrk -t$threads -c$connections -d$duration, $rounds rounds, nginx/gateway workers=$workers, $(nproc) cores"
+echo "bench: upstream $up_port, nginx proxy $px_port, gateway(s) ${targets[*]:2}; logs in $dir"
+declare -A rps p50 p99
+# Warm-up: fills the token cache and the connection pools.
+for t in "${targets[@]}"; do wrk -t1 -c8 -d2s -H "Authorization: Bearer $token" "${url[$t]}" >/dev/null; done
+for r in $(seq 1 "$rounds"); do
+  for t in "${targets[@]}"; do
+    out="$(wrk -t"$threads" -c"$connections" -d"$duration" --latency -H "Authorization: Bearer $token" "${url[$t]}")"
+    errors="$(grep -E 'Non-2xx|Socket errors' <<<"$out" || true)"
+    rps[$t]+="$(awk '/^Requests\/sec:/ {print $2}' <<<"$out") "
+    p50[$t]+="$(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")") "
+    p99[$t]+="$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")") "
+    printf 'round %d  %-16s %10s req/s  p50 %8s ms  p99 %8s ms  %s\n' "$r" "$t" \
+      "$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")" "$(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")")" \
+      "$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")" "${errors//$'\n'/; }"
+  done
+done
+
+median() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{a[NR]=$1} END { if (NR%2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2 }'; }
+echo
+echo "median over $rounds rounds:"
+printf '%-16s %12s %10s %10s %14s\n' target req/s p50_ms p99_ms idle_rss_KiB
+for t in "${targets[@]}"; do
+  printf '%-16s %12s %10s %10s %14s\n' "$t" "$(median "${rps[$t]}")" "$(median "${p50[$t]}")" "$(median "${p99[$t]}")" "${idle_rss[$t]:--}"
+done
+n_rps=$(median "${rps[nginx]}"); n_p50=$(median "${p50[nginx]}"); n_p99=$(median "${p99[nginx]}")
+for t in "${targets[@]:2}"; do
+  awk -v g="$(median "${rps[$t]}")" -v n="$n_rps" -v g50="$(median "${p50[$t]}")" -v n50="$n_p50" -v g99="$(median "${p99[$t]}")" -v n99="$n_p99" -v t="$t" \
+    'BEGIN { printf "%s/nginx: req/s x%.2f, p50 x%.2f, p99 x%.2f\n", t, g/n, (n50 > 0 ? g50/n50 : 0), (n99 > 0 ? g99/n99 : 0) }'
+  echo "$t RSS after load: $(rss_kib "${gw_pid[$t]}") KiB"
+done
