@@ -9,7 +9,9 @@ export function baseClaims(idp, extra = {}) {
 // Signs `payload` with a private JWK (or KeyObject) under `alg`, with extra header fields.
 export async function sign(privateKey, alg, payload, header = {}) {
   const key = privateKey.kty ? await importJWK(privateKey, alg) : privateKey;
-  return new SignJWT(payload).setProtectedHeader({ typ: 'JWT', ...header, alg }).sign(key);
+  // jose refuses to sign an unknown `crit` extension unless told it is recognised.
+  const crit = Array.isArray(header.crit) ? Object.fromEntries(header.crit.map((c) => [c, true])) : undefined;
+  return new SignJWT(payload).setProtectedHeader({ typ: 'JWT', ...header, alg }).sign(key, crit ? { crit } : undefined);
 }
 
 // A fresh key pair nobody published: {privateKey, publicJwk}.
