@@ -34,6 +34,7 @@ for tool in wrk nginx node curl; do command -v "$tool" >/dev/null || { echo "run
 [[ -d "$root/tests/e2e/node_modules/jose" ]] || { echo "run.sh: tests/e2e/node_modules missing (scripts/setup)" >&2; exit 1; }
 
 dir="$(mktemp -d /tmp/gw-bench.XXXXXX)"
+chmod 755 "$dir"  # nginx workers (user nobody when started as root) read the JWKS file here
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -70,6 +71,7 @@ CONF
 
 # 1. upstream: static JSON + the JWKS file.
 token="$(node "$root/bench/load/mint.mjs" "http://127.0.0.1:$up_port" "$dir/jwks.json")"
+chmod 644 "$dir/jwks.json"
 nginx_conf upstream 1 "server {
     listen 127.0.0.1:$up_port;
     location = /jwks.json { default_type application/json; alias $dir/jwks.json; }
@@ -152,11 +154,16 @@ to_ms() {  # "1.23ms" / "950.00us" / "1.02s" -> milliseconds
 echo "bench: wrk -t$threads -c$connections -d$duration, $rounds rounds, nginx/gateway workers=$workers, $(nproc) cores"
 echo "bench: upstream $up_port, nginx proxy $px_port, gateway(s) ${targets[*]:2}; logs in $dir"
 declare -A rps p50 p99
+status=0
 # Warm-up: fills the token cache and the connection pools.
-for t in "${targets[@]}"; do wrk -t1 -c8 -d2s -H "Authorization: Bearer $token" "${url[$t]}" >/dev/null; done
+for t in "${targets[@]}"; do wrk -t1 -c8 -d2s -H "Authorization: Bearer $token" "${url[$t]}" >/dev/null || true; done
 for r in $(seq 1 "$rounds"); do
   for t in "${targets[@]}"; do
-    out="$(wrk -t"$threads" -c"$connections" -d"$duration" --latency -H "Authorization: Bearer $token" "${url[$t]}")"
+    if [[ -n ${gw_pid[$t]:-} ]] && ! kill -0 "${gw_pid[$t]}" 2>/dev/null; then
+      echo "round $r  $t: the gateway process has exited; its log ($dir/$t.log) ends with:"; tail -20 "$dir/$t.log"
+      status=1; continue
+    fi
+    out="$(wrk -t"$threads" -c"$connections" -d"$duration" --latency -H "Authorization: Bearer $token" "${url[$t]}" 2>&1)" || { echo "round $r  $t: wrk failed: $out"; status=1; continue; }
     errors="$(grep -E 'Non-2xx|Socket errors' <<<"$out" || true)"
     rps[$t]+="$(awk '/^Requests\/sec:/ {print $2}' <<<"$out") "
     p50[$t]+="$(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")") "
@@ -180,3 +187,4 @@ for t in "${targets[@]:2}"; do
     'BEGIN { printf "%s/nginx: req/s x%.2f, p50 x%.2f, p99 x%.2f\n", t, g/n, (n50 > 0 ? g50/n50 : 0), (n99 > 0 ? g99/n99 : 0) }'
   echo "$t RSS after load: $(rss_kib "${gw_pid[$t]}") KiB"
 done
+exit $status
