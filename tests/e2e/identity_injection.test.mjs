@@ -2,29 +2,35 @@
 // learns who the user is only from the gateway (X-User-Id, body `user`), never from the client.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createLocalJWKSet, jwtVerify } from 'jose';
 import {
-  startIdp, startCalendar, startOpenAiMock, startGateway, gatewayConfig, rawRequest,
-  expectStatus,
+  startIdp, startCalendar, startOpenAiMock, startGateway, gatewayConfig, rawRequest, freePort,
+  expectStatus, eventually,
 } from './lib/index.mjs';
 
 const PROVIDER_KEY = 'sk-provider-test-key-0123456789';
 
 describe('identity injection (seed directions 1 and 2)', () => {
-  let idp; let calendar; let openai; let gw;
+  let idp; let calendar; let openai; let gw; let adminUrl;
 
   before(async () => {
     idp = await startIdp();
     calendar = await startCalendar();
     openai = await startOpenAiMock();
+    const adminPort = await freePort();
+    adminUrl = `http://127.0.0.1:${adminPort}`;
     gw = await startGateway(null, gatewayConfig({
       idp,
+      extra: { admin: { listen: `127.0.0.1:${adminPort}` } },
       upstreams: {
         calendar: calendar.url,
+        signed: { url: calendar.url, identity_assertion: { header: 'X-Gateway-Assertion', ttl: '60s' } },
         openai: { url: openai.url, credential: { header: 'Authorization', value: 'Bearer ${OPENAI_API_KEY}' } },
       },
       routes: [
         { name: 'calendar', prefix: '/calendar', upstream: 'calendar', kind: 'generic' },
         { name: 'public', prefix: '/public', upstream: 'calendar', kind: 'generic', public: true },
+        { name: 'signed', prefix: '/signed', upstream: 'signed', strip_prefix: true },
         { name: 'openai', prefix: '/v1', upstream: 'openai', kind: 'openai' },
       ],
     }), { env: { OPENAI_API_KEY: PROVIDER_KEY } });
@@ -165,5 +171,51 @@ describe('identity injection (seed directions 1 and 2)', () => {
     const r = await gw.request('/readyz');
     expectStatus(r, 200, gw);
     assert.equal(r.json.status, 'ready');
+  });
+
+  it("with identity_assertion the upstream gets a JWT signed with the gateway's published key", async () => {
+    const token = await idp.token({ sub: 'alice_123', roles: ['doctor'] });
+    const res = await gw.request('/signed/calendar/echo', { token });
+    expectStatus(res, 200, gw);
+    assert.equal(res.json.url, '/calendar/echo', 'strip_prefix removed /signed');
+    const assertion = res.json.headers['x-gateway-assertion'];
+    assert.ok(assertion, JSON.stringify(res.json.headers));
+    const jwks = await gw.request('/.well-known/jwks.json');
+    expectStatus(jwks, 200, gw);
+    assert.ok(Array.isArray(jwks.json.keys) && jwks.json.keys.length > 0, jwks.text);
+    assert.ok(jwks.json.keys.every((k) => !('d' in k)), 'private key material published');
+    const { payload, protectedHeader } = await jwtVerify(assertion, createLocalJWKSet(jwks.json));
+    assert.equal(payload.sub, 'alice_123');
+    assert.ok(payload.exp > Date.now() / 1000 && payload.exp <= Date.now() / 1000 + 120, JSON.stringify(payload));
+    assert.ok(['EdDSA', 'ES256'].includes(protectedHeader.alg));
+    // A client-sent assertion header is not passed through on routes without one.
+    const plain = await gw.request('/calendar/echo', { token, headers: { 'x-gateway-assertion': assertion } });
+    assert.equal(plain.json.headers['x-gateway-assertion'], undefined, 'client-sent assertion forwarded');
+  });
+
+  it('writes one JSON access-log line per request on stdout', async () => {
+    const token = await idp.token();
+    const res = await gw.request('/calendar/events', { token, headers: { 'x-request-id': 'access-log-probe-1' } });
+    expectStatus(res, 200, gw);
+    const line = await eventually(() => gw.stdout().split('\n').find((l) => l.includes('access-log-probe-1')),
+      { timeoutMs: 10000, what: 'access log line' });
+    const entry = JSON.parse(line);
+    assert.equal(typeof entry, 'object');
+    assert.ok(JSON.stringify(entry).includes('200'), line);
+    assert.ok(!line.includes(token), 'the token is logged');
+  });
+
+  it('the admin listener serves /healthz, /readyz and Prometheus /metrics', async () => {
+    const h = await fetch(`${adminUrl}/healthz`);
+    assert.equal(h.status, 200);
+    assert.deepEqual(await h.json(), { status: 'ok' });
+    const r = await fetch(`${adminUrl}/readyz`);
+    assert.equal(r.status, 200);
+    const m = await fetch(`${adminUrl}/metrics`);
+    assert.equal(m.status, 200);
+    const text = await m.text();
+    assert.match(text, /^# (HELP|TYPE) /m, text.slice(0, 500));
+    const main = await gw.request('/metrics', { token: await idp.token() });
+    assert.notEqual(main.status, 200, 'metrics must not be public on the main listener');
   });
 });

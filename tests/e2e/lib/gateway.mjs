@@ -100,17 +100,20 @@ export async function startGateway(t, config, { wait = 'ready', env = {}, timeou
       : { ...config, server: { ...(config.server ?? {}), listen: `127.0.0.1:${port}` } };
     const configPath = writeConfig(cfg, { dir });
     const output = [];
+    const stdout = [];
+    // cwd = the temp dir: files the gateway writes by default (the SQLite audit) land there.
     const proc = spawn(binary(), ['serve', '--config', configPath], {
-      env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     live.add(proc);
     const exited = new Promise((resolve) => proc.on('exit', (code, signal) => { live.delete(proc); resolve({ code, signal }); }));
-    proc.stdout.on('data', (d) => { output.push(d); if (process.env.E2E_VERBOSE) process.stderr.write(d); });
+    proc.stdout.on('data', (d) => { output.push(d); stdout.push(d); if (process.env.E2E_VERBOSE) process.stderr.write(d); });
     proc.stderr.on('data', (d) => { output.push(d); if (process.env.E2E_VERBOSE) process.stderr.write(d); });
     const url = `http://127.0.0.1:${port}`;
     const gw = {
       url, port, proc, configPath, dir, exited,
       log: () => Buffer.concat(output).toString('utf8'),
+      stdout: () => Buffer.concat(stdout).toString('utf8'),
       // Last lines of the log, for assertion messages.
       tail: (n = 40) => Buffer.concat(output).toString('utf8').split('\n').slice(-n).join('\n'),
       async request(p, { token, headers = {}, method = 'GET', body, redirect = 'manual', signal } = {}) {
