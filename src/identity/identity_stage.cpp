@@ -1,0 +1,116 @@
+#include "identity/identity_stage.hpp"
+
+#include "core/strings.hpp"
+#include "identity/stats.hpp"
+
+namespace gw::identity {
+namespace {
+
+constexpr std::string_view kAuthorization = "Authorization";
+
+// Short, fixed texts: never derived from the token, so always safe inside a quoted-string.
+std::string_view describe(Reason reason) noexcept {
+  switch (reason) {
+    case Reason::MalformedToken:
+      return "malformed token";
+    case Reason::UnsupportedAlgorithm:
+      return "signing algorithm not accepted";
+    case Reason::UnknownKey:
+      return "signing key not known";
+    case Reason::BadSignature:
+      return "invalid signature";
+    case Reason::TokenExpired:
+      return "token expired";
+    case Reason::TokenNotYetValid:
+      return "token not yet valid";
+    case Reason::TokenIssuedInFuture:
+      return "token issued in the future";
+    case Reason::WrongIssuer:
+      return "issuer not accepted";
+    case Reason::WrongAudience:
+      return "audience not accepted";
+    case Reason::MissingSubject:
+      return "subject missing";
+    case Reason::InvalidClaims:
+      return "invalid claims";
+    case Reason::UnsupportedCritical:
+      return "critical header not supported";
+    default:
+      return "invalid token";
+  }
+}
+
+bool is_space(char c) noexcept { return c == ' ' || c == '\t'; }
+
+}  // namespace
+
+std::optional<std::string_view> bearer_token(std::string_view authorization) noexcept {
+  const std::string_view value = trim(authorization);
+  std::size_t end = 0;
+  while (end < value.size() && !is_space(value[end])) ++end;
+  if (!iequals(value.substr(0, end), "Bearer")) return std::nullopt;
+  std::string_view token = trim(value.substr(end));
+  for (char c : token) {
+    if (is_space(c)) return std::string_view{};
+  }
+  return token;
+}
+
+std::string www_authenticate(const IdentityConfig& config, Reason reason, bool is_mcp_route) {
+  if (status(reason) != 401) return {};
+  std::string value = "Bearer realm=\"" + config.realm + "\"";
+  if (reason != Reason::MissingToken) {
+    value += ", error=\"invalid_token\", error_description=\"";
+    value += describe(reason);
+    value += "\"";
+  }
+  if (is_mcp_route && !config.resource_metadata.empty()) {
+    value += ", resource_metadata=\"" + config.resource_metadata + "\"";
+  }
+  return value;
+}
+
+Verdict IdentityStage::reject(RequestContext& ctx, Reason reason, std::string detail) const {
+  // The route stage may not have run yet; then MCP clients still get resource_metadata.
+  const bool is_mcp = !ctx.route || ctx.route->kind == ApiKind::Mcp;
+  auto header = www_authenticate(authenticator_->config(), reason, is_mcp);
+  if (!header.empty()) ctx.response_headers.emplace_back("WWW-Authenticate", std::move(header));
+  return Verdict::reject(reason, std::move(detail));
+}
+
+net::awaitable<Verdict> IdentityStage::on_request(RequestContext& ctx) {
+  if (ctx.route && ctx.route->is_public) co_return Verdict::proceed();
+
+  const std::size_t count = ctx.header_count(kAuthorization);
+  if (count == 0) {
+    stats().verification(Reason::MissingToken).inc();
+    co_return reject(ctx, Reason::MissingToken, "bearer token required");
+  }
+  if (count > 1) {
+    stats().verification(Reason::MalformedToken).inc();
+    co_return reject(ctx, Reason::MalformedToken, "more than one Authorization header");
+  }
+  const auto token = bearer_token(ctx.header(kAuthorization));
+  if (!token) {
+    stats().verification(Reason::MissingToken).inc();
+    co_return reject(ctx, Reason::MissingToken, "bearer token required");
+  }
+  if (token->empty()) {
+    stats().verification(Reason::MalformedToken).inc();
+    co_return reject(ctx, Reason::MalformedToken, "malformed Authorization header");
+  }
+
+  auto identity = co_await authenticator_->authenticate(*token);
+  if (!identity) {
+    co_return reject(ctx, identity.error().reason, std::move(identity.error().detail));
+  }
+  ctx.identity = std::move(*identity);
+  ctx.token_hash = crypto::sha256_hex(*token);
+  co_return Verdict::proceed();
+}
+
+StagePtr make_stage(AuthenticatorSharedPtr authenticator) {
+  return std::make_unique<IdentityStage>(std::move(authenticator));
+}
+
+}  // namespace gw::identity

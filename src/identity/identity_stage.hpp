@@ -1,0 +1,31 @@
+#pragma once
+
+// The identity stage: Authorization header -> ctx.identity, or a 401/503 rejection.
+
+#include <optional>
+#include <string_view>
+
+#include "core/stage.hpp"
+#include "identity/identity.hpp"
+
+namespace gw::identity {
+
+// The Bearer credential of an Authorization header value. nullopt: not the Bearer scheme (the
+// request carries no bearer token); an empty view: Bearer with a missing or malformed token.
+std::optional<std::string_view> bearer_token(std::string_view authorization) noexcept;
+
+class IdentityStage final : public Stage {
+ public:
+  explicit IdentityStage(AuthenticatorSharedPtr authenticator)
+      : authenticator_(std::move(authenticator)) {}
+
+  std::string_view name() const noexcept override { return "identity"; }
+  net::awaitable<Verdict> on_request(RequestContext& ctx) override;
+
+ private:
+  Verdict reject(RequestContext& ctx, Reason reason, std::string detail) const;
+
+  AuthenticatorSharedPtr authenticator_;
+};
+
+}  // namespace gw::identity

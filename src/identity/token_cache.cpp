@@ -1,0 +1,69 @@
+#include "identity/token_cache.hpp"
+
+#include <algorithm>
+
+#include "identity/stats.hpp"
+
+namespace gw::identity {
+
+TokenCache::TokenCache(std::size_t max_entries)
+    : per_shard_(std::max<std::size_t>(1, max_entries / kShards)) {}
+
+TokenCache::Shard& TokenCache::shard_for(std::string_view key) noexcept {
+  // The key is a SHA-256 digest: its first byte is already uniformly distributed.
+  const auto b = key.empty() ? 0u : static_cast<unsigned char>(key[0]);
+  return shards_[b % kShards];
+}
+
+std::shared_ptr<const Identity> TokenCache::find(std::string_view token_sha256, std::int64_t now) {
+  auto& shard = shard_for(token_sha256);
+  std::shared_ptr<const Identity> found;
+  {
+    std::lock_guard lock(shard.mutex);
+    auto it = shard.entries.find(std::string(token_sha256));
+    if (it != shard.entries.end()) {
+      if (now < it->second.expires_at) {
+        found = it->second.identity;
+      } else {
+        shard.entries.erase(it);
+      }
+    }
+  }
+  if (found) {
+    hits_.fetch_add(1, std::memory_order_relaxed);
+    stats().token_cache_hits.inc();
+  } else {
+    misses_.fetch_add(1, std::memory_order_relaxed);
+    stats().token_cache_misses.inc();
+  }
+  return found;
+}
+
+void TokenCache::insert(std::string_view token_sha256, std::shared_ptr<const Identity> identity,
+                        std::int64_t expires_at, std::int64_t now) {
+  if (expires_at <= now) return;
+  auto& shard = shard_for(token_sha256);
+  std::lock_guard lock(shard.mutex);
+  auto& entries = shard.entries;
+  if (entries.size() >= per_shard_ && !entries.contains(std::string(token_sha256))) {
+    std::erase_if(entries, [now](const auto& e) { return e.second.expires_at <= now; });
+    if (entries.size() >= per_shard_) {
+      auto first = std::min_element(
+          entries.begin(), entries.end(),
+          [](const auto& a, const auto& b) { return a.second.expires_at < b.second.expires_at; });
+      entries.erase(first);
+    }
+  }
+  entries[std::string(token_sha256)] = Entry{std::move(identity), expires_at};
+}
+
+std::size_t TokenCache::size() const {
+  std::size_t total = 0;
+  for (const auto& shard : shards_) {
+    std::lock_guard lock(shard.mutex);
+    total += shard.entries.size();
+  }
+  return total;
+}
+
+}  // namespace gw::identity

@@ -1,0 +1,55 @@
+#pragma once
+
+// Verified tokens, so that a token presented again skips signature and claim checks until it
+// expires. Keyed by the token's SHA-256; sharded, one mutex per shard.
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "core/identity.hpp"
+
+namespace gw::identity {
+
+class TokenCache {
+ public:
+  // At most `max_entries` in all (at least one per shard).
+  explicit TokenCache(std::size_t max_entries);
+
+  // The identity cached for `token_sha256` (raw 32 bytes), unless it expired: an entry lives
+  // while now < expires_at.
+  std::shared_ptr<const Identity> find(std::string_view token_sha256, std::int64_t now);
+  // Caches until `expires_at` (seconds). A full shard drops its expired entries, then, if still
+  // full, the entry expiring first.
+  void insert(std::string_view token_sha256, std::shared_ptr<const Identity> identity,
+              std::int64_t expires_at, std::int64_t now);
+
+  std::size_t size() const;
+  std::uint64_t hits() const noexcept { return hits_.load(std::memory_order_relaxed); }
+  std::uint64_t misses() const noexcept { return misses_.load(std::memory_order_relaxed); }
+
+ private:
+  static constexpr std::size_t kShards = 16;
+  struct Entry {
+    std::shared_ptr<const Identity> identity;
+    std::int64_t expires_at = 0;
+  };
+  struct Shard {
+    mutable std::mutex mutex;
+    std::unordered_map<std::string, Entry> entries;
+  };
+  Shard& shard_for(std::string_view key) noexcept;
+
+  std::size_t per_shard_;
+  std::array<Shard, kShards> shards_;
+  std::atomic<std::uint64_t> hits_{0};
+  std::atomic<std::uint64_t> misses_{0};
+};
+
+}  // namespace gw::identity
