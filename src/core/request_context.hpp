@@ -113,6 +113,9 @@ struct RequestContext {
   bool upstream_reached = false;
   PhaseTimings timings;
 
+  // audit: 0 = not opened, 1 = opened (fail_closed: queue slot reserved), 2 = submitted
+  int audit_state = 0;
+
   // Extra headers any stage wants on the client response (RateLimit-*, WWW-Authenticate...).
   std::vector<HeaderField> response_headers;
 

@@ -1,0 +1,344 @@
+#include <fcntl.h>
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "audit/audit_log_impl.hpp"
+
+namespace gw::audit {
+
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+std::string public_pem(const crypto::PublicKey& key) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
+  if (!bio || PEM_write_bio_PUBKEY(bio.get(), key.native()) != 1) return {};
+  char* data = nullptr;
+  long n = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<std::size_t>(n));
+}
+
+// Writes `text` to a new file with `mode`; fails if the file exists.
+Result<void> write_new_file(const std::string& path, const std::string& text, mode_t mode) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0) {
+    return make_error(Reason::Internal, "cannot create " + path + ": " + std::strerror(errno),
+                      Origin::Internal);
+  }
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+            ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) return make_error(Reason::Internal, "cannot write " + path, Origin::Internal);
+  return {};
+}
+
+std::string public_key_path(const std::string& private_path) {
+  std::string base = private_path;
+  if (base.size() > 4 && base.compare(base.size() - 4, 4, ".pem") == 0) {
+    base.resize(base.size() - 4);
+  }
+  return base + ".pub.pem";
+}
+
+// Loads the signing key, or generates it (private 0600, public half beside it).
+Result<crypto::PrivateKey> load_or_create_key(const std::string& path) {
+  if (path.empty()) return crypto::PrivateKey::generate(crypto::Algorithm::EdDSA);
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) {
+    auto key = crypto::PrivateKey::load_pem_file(path);
+    if (!key) return key.error();
+    if (key->public_key().key_type() != "OKP") {
+      return make_error(Reason::Internal, path + ": audit signing key must be Ed25519",
+                        Origin::Internal);
+    }
+    return key;
+  }
+  auto key = crypto::PrivateKey::generate(crypto::Algorithm::EdDSA);
+  if (auto r = write_new_file(path, key.pem(), 0600); !r) return r.error();
+  std::string pub = public_key_path(path);
+  std::filesystem::remove(pub, ec);
+  if (auto r = write_new_file(pub, public_pem(key.public_key()), 0644); !r) return r.error();
+  spdlog::info("audit: generated Ed25519 signing key {} (public half: {})", path, pub);
+  return key;
+}
+
+}  // namespace
+
+AuditLog::Impl::Impl(AuditConfig config, std::vector<SinkPtr> sinks, crypto::PrivateKey key,
+                     ClockSharedPtr clock)
+    : config_(std::move(config)),
+      sinks_(std::move(sinks)),
+      key_(std::move(key)),
+      clock_(std::move(clock)),
+      stats_(Stats::global()) {
+  for (const auto& sink : sinks_) {
+    written_.push_back(&stats_.written(std::string(sink->name())));
+    errors_.push_back(&stats_.write_errors(std::string(sink->name())));
+  }
+}
+
+std::int64_t AuditLog::Impl::now_ms() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(clock_->now().time_since_epoch())
+      .count();
+}
+
+void AuditLog::Impl::note_drop(std::uint64_t n, std::string_view why) {
+  dropped_.fetch_add(n);
+  stats_.dropped.inc(n);
+  // At most one log line per second, carrying the running total.
+  auto now =
+      std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now().time_since_epoch())
+          .count();
+  auto last = last_drop_log_ms_.load();
+  if (now - last >= 1000 && last_drop_log_ms_.compare_exchange_strong(last, now)) {
+    spdlog::warn("audit: dropped {} record(s): {} ({} dropped since start)", n, why,
+                 dropped_.load());
+  }
+}
+
+bool AuditLog::Impl::try_reserve() {
+  std::lock_guard lock(mutex_);
+  if (!running_ || stopping_ || !healthy_.load()) return false;
+  if (queue_.size() + reserved_ >= config_.queue_capacity) return false;
+  ++reserved_;
+  return true;
+}
+
+bool AuditLog::Impl::submit(Entry&& entry, bool reserved, Callback done) {
+  {
+    std::unique_lock lock(mutex_);
+    if (reserved && reserved_ > 0) {
+      --reserved_;
+    } else if (!running_ || stopping_ || queue_.size() + reserved_ >= config_.queue_capacity) {
+      lock.unlock();
+      note_drop(1, running_ ? "queue full" : "audit log not running");
+      if (done) done(false);
+      return false;
+    }
+    queue_.push_back(Pending{std::move(entry), std::move(done)});
+    high_water_ = std::max(high_water_, queue_.size());
+    stats_.queue_depth.set(static_cast<double>(queue_.size()));
+    stats_.queue_high_water.set(static_cast<double>(high_water_));
+  }
+  wake_.notify_one();
+  return true;
+}
+
+Result<void> AuditLog::Impl::start() {
+  Head head;
+  std::vector<Head> heads;
+  for (auto& sink : sinks_) {
+    auto h = sink->open(config_.instance_id);
+    if (!h) return h.error();
+    heads.push_back(*h);
+    if (h->seq > head.seq) head = *h;
+  }
+  for (std::size_t i = 0; i < heads.size(); ++i) {
+    if (heads[i].seq != head.seq) {
+      spdlog::warn(
+          "audit: sink {} ends at seq {} but another sink at seq {} (entries lost in a "
+          "crash); verify will report the gap in {}",
+          sinks_[i]->name(), heads[i].seq, head.seq, sinks_[i]->name());
+    }
+  }
+  chain_.emplace(config_.instance_id, head);
+  // A new segment: a signed checkpoint linking to the head found in the store.
+  Entry start = make_checkpoint(*chain_, key_, "segment_start", now_ms());
+  for (std::size_t i = 0; i < sinks_.size(); ++i) {
+    if (auto r = sinks_[i]->write(std::span<const Entry>(&start, 1)); !r) {
+      errors_[i]->inc();
+      return r.error();
+    }
+    written_[i]->inc();
+  }
+  stats_.checkpoints.inc();
+  {
+    std::lock_guard lock(mutex_);
+    running_ = true;
+    stopping_ = false;
+  }
+  writer_ = std::thread([this] { run(); });
+  return {};
+}
+
+void AuditLog::Impl::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!running_) return;
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  if (writer_.joinable()) writer_.join();
+  std::lock_guard lock(mutex_);
+  running_ = false;
+}
+
+void AuditLog::Impl::run() {
+  struct SinkState {
+    std::vector<Entry> pending;
+    SteadyClock::time_point oldest{};
+    SteadyClock::time_point retry_at{};
+    std::chrono::milliseconds backoff{100};
+    bool failing = false;
+  };
+  std::vector<SinkState> states(sinks_.size());
+  std::vector<std::pair<std::int64_t, Callback>> waiters;
+  std::int64_t since_checkpoint = 0;
+  std::int64_t last_checkpoint_ms = now_ms();
+  const auto interval = config_.checkpoint_interval;
+
+  auto append = [&](Entry& e) {
+    for (auto& st : states) {
+      if (st.pending.empty()) st.oldest = SteadyClock::now();
+      st.pending.push_back(e);
+    }
+  };
+  auto checkpoint = [&](std::string_view type) {
+    Entry cp = make_checkpoint(*chain_, key_, type, now_ms());
+    append(cp);
+    stats_.checkpoints.inc();
+    spdlog::info("audit: checkpoint {} instance={} seq={} head={}", type, config_.instance_id,
+                 cp.seq, cp.prev_hash);
+    since_checkpoint = 0;
+    last_checkpoint_ms = now_ms();
+  };
+
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    // Sleep until work arrives, a batch is due, a failed sink may be retried, or the
+    // checkpoint interval passes.
+    auto deadline = SteadyClock::now() + std::chrono::seconds(1);
+    if (interval.count() > 0) deadline = std::min(deadline, SteadyClock::now() + interval);
+    for (std::size_t i = 0; i < states.size(); ++i) {
+      if (states[i].pending.empty()) continue;
+      deadline =
+          std::min(deadline, states[i].failing ? states[i].retry_at
+                                               : states[i].oldest + sinks_[i]->flush_interval());
+    }
+    if (queue_.empty() && !stopping_) wake_.wait_until(lock, deadline);
+    std::deque<Pending> batch;
+    batch.swap(queue_);
+    bool stop = stopping_;
+    stats_.queue_depth.set(0);
+    lock.unlock();
+
+    for (Pending& p : batch) {
+      chain_->append(p.entry);
+      append(p.entry);
+      if (p.done) waiters.emplace_back(p.entry.seq, std::move(p.done));
+      ++since_checkpoint;
+      if (config_.checkpoint_every > 0 && since_checkpoint >= config_.checkpoint_every) {
+        checkpoint("periodic");
+      }
+    }
+    if (interval.count() > 0 && since_checkpoint > 0 &&
+        now_ms() - last_checkpoint_ms >= interval.count()) {
+      checkpoint("periodic");
+    }
+    if (stop) checkpoint("shutdown");
+
+    auto now = SteadyClock::now();
+    bool all_healthy = true;
+    for (std::size_t i = 0; i < sinks_.size(); ++i) {
+      SinkState& st = states[i];
+      if (st.pending.empty()) continue;
+      bool due = st.pending.size() >= sinks_[i]->batch_max() ||
+                 now - st.oldest >= sinks_[i]->flush_interval() || !waiters.empty() || stop;
+      if (!due || (st.failing && now < st.retry_at && !stop)) {
+        all_healthy = all_healthy && !st.failing;
+        continue;
+      }
+      auto result = sinks_[i]->write(st.pending);
+      if (result) {
+        written_[i]->inc(st.pending.size());
+        st.pending.clear();
+        st.failing = false;
+        st.backoff = std::chrono::milliseconds(100);
+        continue;
+      }
+      errors_[i]->inc();
+      if (!st.failing) {
+        spdlog::error("audit: {} sink write failed: {} (retrying)", sinks_[i]->name(),
+                      result.error().detail);
+      }
+      st.failing = true;
+      all_healthy = false;
+      st.retry_at = now + st.backoff;
+      st.backoff = std::min(st.backoff * 2, std::chrono::milliseconds(5000));
+      // Bounded memory while a sink is down: the oldest entries go, counted.
+      if (st.pending.size() > config_.queue_capacity) {
+        std::size_t excess = st.pending.size() - config_.queue_capacity;
+        st.pending.erase(st.pending.begin(),
+                         st.pending.begin() + static_cast<std::ptrdiff_t>(excess));
+        note_drop(excess, std::string(sinks_[i]->name()) + " sink failing");
+      }
+    }
+    healthy_.store(all_healthy);
+
+    // Everything up to `durable` is stored in every sink.
+    std::int64_t durable = chain_->head().seq;
+    for (const auto& st : states) {
+      if (!st.pending.empty()) durable = std::min(durable, st.pending.front().seq - 1);
+    }
+    auto ready = std::stable_partition(waiters.begin(), waiters.end(),
+                                       [&](const auto& w) { return w.first > durable; });
+    for (auto it = ready; it != waiters.end(); ++it) it->second(true);
+    waiters.erase(ready, waiters.end());
+
+    if (stop) {
+      for (std::size_t i = 0; i < states.size(); ++i) {
+        if (!states[i].pending.empty()) {
+          spdlog::error("audit: {} sink: {} entries could not be written before shutdown",
+                        sinks_[i]->name(), states[i].pending.size());
+        }
+      }
+      for (auto& w : waiters) w.second(false);
+      return;
+    }
+    lock.lock();
+  }
+}
+
+AuditLog::AuditLog(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+AuditLog::~AuditLog() {
+  if (impl_) impl_->stop();
+}
+
+Result<std::shared_ptr<AuditLog>> AuditLog::create(AuditConfig config, ClockSharedPtr clock) {
+  std::vector<SinkPtr> sinks;
+  if (config.sqlite) sinks.push_back(make_sqlite_sink(*config.sqlite));
+  if (config.jsonl) sinks.push_back(make_jsonl_sink(*config.jsonl, clock));
+  if (config.postgres) sinks.push_back(make_postgres_sink(*config.postgres));
+  return create(std::move(config), std::move(sinks), std::move(clock));
+}
+
+Result<std::shared_ptr<AuditLog>> AuditLog::create(AuditConfig config, std::vector<SinkPtr> sinks,
+                                                   ClockSharedPtr clock) {
+  if (sinks.empty()) {
+    return make_error(Reason::Internal, "audit: no sink configured", Origin::Internal);
+  }
+  auto key = load_or_create_key(config.signing_key_file);
+  if (!key) return key.error();
+  auto impl = std::make_unique<Impl>(std::move(config), std::move(sinks), std::move(*key),
+                                     std::move(clock));
+  return std::shared_ptr<AuditLog>(new AuditLog(std::move(impl)));
+}
+
+Result<void> AuditLog::start() { return impl_->start(); }
+void AuditLog::stop() { impl_->stop(); }
+Mode AuditLog::mode() const noexcept { return impl_->config_.mode; }
+const std::string& AuditLog::instance_id() const noexcept { return impl_->config_.instance_id; }
+std::string AuditLog::public_key_pem() const { return public_pem(impl_->key_.public_key()); }
+std::size_t AuditLog::queue_depth() const noexcept {
+  std::lock_guard lock(impl_->mutex_);
+  return impl_->queue_.size();
+}
+std::uint64_t AuditLog::dropped() const noexcept { return impl_->dropped_.load(); }
+
+}  // namespace gw::audit

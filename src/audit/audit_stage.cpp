@@ -1,0 +1,59 @@
+#include <boost/asio/use_awaitable.hpp>
+
+#include "audit/audit_log_impl.hpp"
+
+namespace gw::audit {
+
+namespace {
+
+Entry entry_for(const RequestContext& ctx, const Completion& done) {
+  Entry e = make_request_entry(ctx);
+  if (e.status == 0) e.status = done.status;
+  if (e.reason.empty() && done.reason != Reason::None) e.reason = std::string(code(done.reason));
+  return e;
+}
+
+class AuditStage final : public Stage {
+ public:
+  explicit AuditStage(AuditLogSharedPtr log) : log_(std::move(log)) {}
+
+  std::string_view name() const noexcept override { return "audit"; }
+
+  // Opens the record. fail_closed: a request whose record could not be taken is refused.
+  net::awaitable<Verdict> on_request(RequestContext& ctx) override {
+    if (log_->mode() == Mode::FailClosed && !log_->impl().try_reserve()) {
+      co_return Verdict::reject(Reason::AuditUnavailable, "audit log unavailable");
+    }
+    ctx.audit_state = 1;
+    co_return Verdict::proceed();
+  }
+
+  // fail_closed: the response ends only once its record is durable in every sink.
+  net::awaitable<void> on_finishing(RequestContext& ctx, const Completion& done) override {
+    if (log_->mode() != Mode::FailClosed || ctx.audit_state == 2) co_return;
+    bool reserved = ctx.audit_state == 1;
+    ctx.audit_state = 2;
+    co_await log_->impl().async_submit(entry_for(ctx, done), reserved, net::use_awaitable);
+  }
+
+  // best_effort: hands the record over without waiting (final sizes and timings known).
+  void on_complete(RequestContext& ctx, const Completion& done) noexcept override {
+    if (ctx.audit_state == 2) return;
+    bool reserved = ctx.audit_state == 1 && log_->mode() == Mode::FailClosed;
+    ctx.audit_state = 2;
+    try {
+      log_->impl().submit(entry_for(ctx, done), reserved);
+    } catch (...) {
+      log_->impl().note_drop(1, "out of memory");
+    }
+  }
+
+ private:
+  AuditLogSharedPtr log_;
+};
+
+}  // namespace
+
+StagePtr make_stage(AuditLogSharedPtr log) { return std::make_unique<AuditStage>(std::move(log)); }
+
+}  // namespace gw::audit

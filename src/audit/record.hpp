@@ -1,0 +1,91 @@
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "core/request_context.hpp"
+
+namespace gw::audit {
+
+// One entry of an instance's hash chain: a request record (kind "request") or a signed
+// checkpoint (kind "checkpoint"). Every field is a string or a 64-bit integer so that the
+// canonical encoding, the SQL columns and the JSON lines are exact round trips.
+struct Entry {
+  std::string instance_id;
+  std::int64_t seq = 0;      // 1-based, per instance, never reused across restarts
+  std::string kind;          // "request" | "checkpoint"
+  std::int64_t time_ms = 0;  // UTC milliseconds since the epoch
+
+  // request
+  std::string request_id;
+  std::string user_id;
+  std::string email;
+  std::string tenant;
+  std::string team;
+  std::string client_address;
+  std::string user_agent;
+  std::string method;
+  std::string route;
+  std::string path;
+  std::string model;
+  std::string mcp_method;
+  std::string mcp_tool;
+  std::string upstream;
+  std::string decision;  // allow | deny | shadow_deny | none
+  std::string reason;    // reason code, empty when served
+  std::int64_t status = 0;
+  std::int64_t input_tokens = 0;
+  std::int64_t output_tokens = 0;
+  std::int64_t cost_micro_usd = 0;
+  std::int64_t latency_us = 0;
+  std::int64_t upstream_latency_us = 0;
+  std::int64_t request_bytes = 0;
+  std::int64_t response_bytes = 0;
+  std::string pii;  // "type:count,..." sorted by type; counts only, never values
+
+  // checkpoint
+  std::string checkpoint;  // "segment_start" | "periodic" | "shutdown"
+  std::string key_id;      // RFC 7638 thumbprint of the signing key
+  std::string signature;   // base64url Ed25519 over the canonical encoding with signature ""
+
+  // chain
+  std::string prev_hash;  // lowercase hex; 64 zeros for an instance's first entry
+  std::string hash;       // lowercase hex SHA-256 of the canonical encoding
+
+  bool is_checkpoint() const noexcept { return kind == "checkpoint"; }
+  bool operator==(const Entry&) const = default;
+};
+
+inline constexpr std::string_view kGenesisHash =
+    "0000000000000000000000000000000000000000000000000000000000000000";
+
+// Describes one field: its stable name (SQL column, JSON key, canonical name) and where it
+// lives in Entry. The order of fields() is the canonical order.
+struct Field {
+  std::string_view name;
+  std::string Entry::*text = nullptr;     // set for string fields
+  std::int64_t Entry::*number = nullptr;  // set for integer fields
+};
+std::span<const Field> fields() noexcept;
+
+// The bytes that are hashed: "gwaudit1\n", then per field except `hash`, in fields() order,
+// `name=<decimal>\n` for integers and `name=<byte length>:<bytes>\n` for strings.
+std::string canonical_encoding(const Entry& entry);
+// hex(SHA-256(canonical_encoding(entry))).
+std::string compute_hash(const Entry& entry);
+
+boost::json::object to_json(const Entry& entry);
+// Strict: every field must be present with the right type, and nothing else.
+std::optional<Entry> from_json(const boost::json::object& object, std::string& error);
+
+// Builds the request part of a record from what the pipeline knows about the request.
+Entry make_request_entry(const RequestContext& ctx);
+
+// "type:count,..." sorted by type (counts of the same type are summed).
+std::string encode_pii(const std::vector<std::pair<std::string, int>>& findings);
+
+}  // namespace gw::audit

@@ -1,0 +1,214 @@
+#include <sqlite3.h>
+
+#include <memory>
+
+#include "audit/sink.hpp"
+
+namespace gw::audit {
+
+namespace {
+
+struct DbCloser {
+  void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
+};
+struct StmtCloser {
+  void operator()(sqlite3_stmt* stmt) const noexcept { sqlite3_finalize(stmt); }
+};
+using Db = std::unique_ptr<sqlite3, DbCloser>;
+using Stmt = std::unique_ptr<sqlite3_stmt, StmtCloser>;
+
+Error db_error(sqlite3* db, std::string_view what) {
+  return make_error(Reason::AuditUnavailable,
+                    "sqlite " + std::string(what) + ": " + (db ? sqlite3_errmsg(db) : "no memory"),
+                    Origin::Internal);
+}
+
+std::string schema_sql() {
+  std::string sql = "CREATE TABLE IF NOT EXISTS audit_log (id INTEGER PRIMARY KEY AUTOINCREMENT";
+  for (const Field& f : fields()) {
+    sql += ", ";
+    sql += f.name;
+    sql += f.number ? " INTEGER NOT NULL" : " TEXT NOT NULL";
+  }
+  sql +=
+      ");\nCREATE INDEX IF NOT EXISTS audit_log_instance_seq ON audit_log(instance_id, seq);\n"
+      "CREATE INDEX IF NOT EXISTS audit_log_time ON audit_log(time_ms);";
+  return sql;
+}
+
+std::string column_list() {
+  std::string cols;
+  for (const Field& f : fields()) {
+    if (!cols.empty()) cols += ", ";
+    cols += f.name;
+  }
+  return cols;
+}
+
+Result<Db> open_db(const std::string& path, bool create) {
+  sqlite3* raw = nullptr;
+  int flags = create ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  Db db(raw);
+  if (rc != SQLITE_OK) return db_error(raw, "open " + path);
+  sqlite3_busy_timeout(raw, 5000);
+  return db;
+}
+
+Result<void> exec(sqlite3* db, const std::string& sql) {
+  char* message = nullptr;
+  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+    std::string text = message ? message : "error";
+    sqlite3_free(message);
+    return make_error(Reason::AuditUnavailable, "sqlite: " + text, Origin::Internal);
+  }
+  return {};
+}
+
+Result<Stmt> prepare(sqlite3* db, const std::string& sql) {
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &raw, nullptr) != SQLITE_OK) {
+    return db_error(db, "prepare");
+  }
+  return Stmt(raw);
+}
+
+std::string column_text(sqlite3_stmt* stmt, int i) {
+  const auto* text = sqlite3_column_text(stmt, i);
+  return text ? std::string(reinterpret_cast<const char*>(text),
+                            static_cast<std::size_t>(sqlite3_column_bytes(stmt, i)))
+              : std::string();
+}
+
+class SqliteSink final : public Sink {
+ public:
+  explicit SqliteSink(SqliteConfig config) : config_(std::move(config)) {}
+  std::string_view name() const noexcept override { return "sqlite"; }
+  std::size_t batch_max() const noexcept override { return config_.batch_max; }
+  std::chrono::milliseconds flush_interval() const noexcept override {
+    return config_.flush_interval;
+  }
+
+  Result<Head> open(const std::string& instance_id) override {
+    auto db = open_db(config_.path, true);
+    if (!db) return db.error();
+    db_ = std::move(*db);
+    // WAL with synchronous=FULL: every commit is fsync'd before it returns.
+    if (auto r = exec(db_.get(), "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"); !r) {
+      return r.error();
+    }
+    if (auto r = exec(db_.get(), schema_sql()); !r) return r.error();
+    std::string placeholders;
+    for (std::size_t i = 0; i < fields().size(); ++i) placeholders += i ? ",?" : "?";
+    auto insert = prepare(
+        db_.get(), "INSERT INTO audit_log (" + column_list() + ") VALUES (" + placeholders + ")");
+    if (!insert) return insert.error();
+    insert_ = std::move(*insert);
+    auto head = prepare(db_.get(),
+                        "SELECT seq, hash FROM audit_log WHERE instance_id = ? ORDER BY id DESC "
+                        "LIMIT 1");
+    if (!head) return head.error();
+    sqlite3_bind_text(head->get(), 1, instance_id.c_str(), -1, SQLITE_TRANSIENT);
+    Head result;
+    int rc = sqlite3_step(head->get());
+    if (rc == SQLITE_ROW) {
+      result.seq = sqlite3_column_int64(head->get(), 0);
+      result.hash = column_text(head->get(), 1);
+    } else if (rc != SQLITE_DONE) {
+      return db_error(db_.get(), "read head");
+    }
+    return result;
+  }
+
+  Result<void> write(std::span<const Entry> entries) override {
+    if (!db_) return make_error(Reason::AuditUnavailable, "sqlite not open", Origin::Internal);
+    if (auto r = exec(db_.get(), "BEGIN IMMEDIATE"); !r) return r;
+    for (const Entry& e : entries) {
+      sqlite3_stmt* stmt = insert_.get();
+      sqlite3_reset(stmt);
+      int i = 1;
+      for (const Field& f : fields()) {
+        if (f.number) {
+          sqlite3_bind_int64(stmt, i++, e.*f.number);
+        } else {
+          const std::string& v = e.*f.text;
+          sqlite3_bind_text(stmt, i++, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+        }
+      }
+      if (sqlite3_step(stmt) != SQLITE_DONE) {
+        auto error = db_error(db_.get(), "insert");
+        sqlite3_reset(stmt);
+        (void)exec(db_.get(), "ROLLBACK");
+        return error;
+      }
+    }
+    sqlite3_reset(insert_.get());
+    if (auto r = exec(db_.get(), "COMMIT"); !r) {
+      (void)exec(db_.get(), "ROLLBACK");
+      return r;
+    }
+    return {};
+  }
+
+ private:
+  SqliteConfig config_;
+  Db db_;
+  Stmt insert_;
+};
+
+}  // namespace
+
+SinkPtr make_sqlite_sink(const SqliteConfig& config) {
+  return std::make_unique<SqliteSink>(config);
+}
+
+Result<std::vector<Entry>> read_sqlite(const std::string& path) {
+  auto db = open_db(path, false);
+  if (!db) return db.error();
+  auto stmt = prepare(db->get(), "SELECT " + column_list() + " FROM audit_log ORDER BY id");
+  if (!stmt) return stmt.error();
+  std::vector<Entry> entries;
+  int rc;
+  while ((rc = sqlite3_step(stmt->get())) == SQLITE_ROW) {
+    Entry e;
+    int i = 0;
+    for (const Field& f : fields()) {
+      if (f.number) {
+        e.*f.number = sqlite3_column_int64(stmt->get(), i);
+      } else {
+        e.*f.text = column_text(stmt->get(), i);
+      }
+      ++i;
+    }
+    entries.push_back(std::move(e));
+  }
+  if (rc != SQLITE_DONE) return db_error(db->get(), "read");
+  return entries;
+}
+
+namespace detail {
+// Shared with query.cpp.
+Result<std::vector<std::vector<std::string>>> sqlite_select(
+    const std::string& path, const std::string& sql, const std::vector<std::string>& params) {
+  auto db = open_db(path, false);
+  if (!db) return db.error();
+  auto stmt = prepare(db->get(), sql);
+  if (!stmt) return stmt.error();
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    sqlite3_bind_text(stmt->get(), static_cast<int>(i + 1), params[i].c_str(), -1,
+                      SQLITE_TRANSIENT);
+  }
+  std::vector<std::vector<std::string>> rows;
+  int rc;
+  while ((rc = sqlite3_step(stmt->get())) == SQLITE_ROW) {
+    std::vector<std::string> row;
+    int n = sqlite3_column_count(stmt->get());
+    for (int i = 0; i < n; ++i) row.push_back(column_text(stmt->get(), i));
+    rows.push_back(std::move(row));
+  }
+  if (rc != SQLITE_DONE) return db_error(db->get(), "query");
+  return rows;
+}
+}  // namespace detail
+
+}  // namespace gw::audit
