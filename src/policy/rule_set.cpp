@@ -50,8 +50,10 @@ struct StringHash {
   }
 };
 
-// Exact keys in a hash map; globs in a trie of their literal prefixes (the characters before
-// the first wildcard), so a lookup only tries the globs whose prefix the name starts with.
+// Exact keys in a hash map. Globs in a trie of their literal prefixes (the characters before
+// the first wildcard), so a lookup only tries the globs whose prefix the name starts with; a
+// glob that starts with a wildcard goes by its literal suffix into a trie of reversed suffixes.
+// Only globs with neither (`*foo*`) are tried one by one.
 struct RuleIndex {
   struct Glob {
     std::string_view pattern;  // into RuleSet::keys_
@@ -62,17 +64,29 @@ struct RuleIndex {
   };
   struct Node {
     std::vector<std::pair<char, std::uint32_t>> children;
-    std::vector<Glob> globs;  // globs whose literal prefix ends here, by rank
+    std::vector<Glob> globs;  // globs whose literal prefix (suffix) ends here, by rank
   };
+  using Trie = std::vector<Node>;
 
   std::unordered_map<std::string, std::uint32_t, StringHash, std::equal_to<>> exact;
-  std::vector<Node> trie{Node{}};
+  Trie prefixes{Node{}};
+  Trie suffixes{Node{}};
+  bool has_globs = false;
 
-  std::uint32_t child(std::uint32_t node, char c) const noexcept {
+  static std::uint32_t child(const Trie& trie, std::uint32_t node, char c) noexcept {
     for (const auto& [ch, next] : trie[node].children) {
       if (ch == c) return next;
     }
     return 0;  // the root is never a child
+  }
+  static std::uint32_t descend(Trie& trie, std::uint32_t node, char c) {
+    std::uint32_t next = child(trie, node, c);
+    if (next == 0) {
+      next = static_cast<std::uint32_t>(trie.size());
+      trie[node].children.emplace_back(c, next);
+      trie.emplace_back();
+    }
+    return next;
   }
 };
 
@@ -107,21 +121,25 @@ void RuleSet::compile() {
     const std::string_view pattern = keys_[globs[rank]];
     const std::size_t first = pattern.find_first_of("*?");
     const std::size_t last = pattern.find_last_of("*?");
+    const std::string_view suffix = pattern.substr(last + 1);
     std::uint32_t node = 0;
-    for (std::size_t i = 0; i < first; ++i) {
-      std::uint32_t next = index->child(node, pattern[i]);
-      if (next == 0) {
-        next = static_cast<std::uint32_t>(index->trie.size());
-        index->trie[node].children.emplace_back(pattern[i], next);
-        index->trie.emplace_back();
+    detail::RuleIndex::Trie* trie = &index->prefixes;
+    if (first == 0 && !suffix.empty()) {
+      trie = &index->suffixes;
+      for (auto it = suffix.rbegin(); it != suffix.rend(); ++it) {
+        node = detail::RuleIndex::descend(*trie, node, *it);
       }
-      node = next;
+    } else {
+      for (std::size_t i = 0; i < first; ++i) {
+        node = detail::RuleIndex::descend(*trie, node, pattern[i]);
+      }
     }
-    index->trie[node].globs.push_back(detail::RuleIndex::Glob{
-        pattern, pattern.substr(last + 1),
+    const std::size_t min_length =
         literal_count(pattern) +
-            static_cast<std::size_t>(std::count(pattern.begin(), pattern.end(), '?')),
-        rank, globs[rank]});
+        static_cast<std::size_t>(std::count(pattern.begin(), pattern.end(), '?'));
+    (*trie)[node].globs.push_back(
+        detail::RuleIndex::Glob{pattern, suffix, min_length, rank, globs[rank]});
+    index->has_globs = true;
   }
   index_ = std::move(index);
 }
@@ -130,21 +148,34 @@ const Rule* RuleSet::find(std::string_view name) const noexcept {
   if (!index_) return nullptr;
   const auto& index = *index_;
   if (auto it = index.exact.find(name); it != index.exact.end()) return &rules_[it->second];
-  if (index.trie.size() == 1 && index.trie[0].globs.empty()) return nullptr;
+  if (!index.has_globs) return nullptr;
 
-  const detail::RuleIndex::Glob* best = nullptr;
-  std::uint32_t node = 0;
-  for (std::size_t depth = 0;; ++depth) {
-    for (const auto& glob : index.trie[node].globs) {
-      if (best != nullptr && glob.rank >= best->rank) break;  // sorted by rank
+  using Index = detail::RuleIndex;
+  const Index::Glob* best = nullptr;
+  // Tries a node's globs (sorted by rank) until one matches or cannot beat the best so far.
+  // `skip` leading characters are already known to match (the prefix walked).
+  auto try_node = [&](const Index::Node& node, std::size_t skip) {
+    for (const auto& glob : node.globs) {
+      if (best != nullptr && glob.rank >= best->rank) return;
       if (name.size() < glob.min_length || !name.ends_with(glob.suffix)) continue;
-      if (glob_match(glob.pattern.substr(depth), name.substr(depth))) {
+      if (glob_match(glob.pattern.substr(skip), name.substr(skip))) {
         best = &glob;
-        break;
+        return;
       }
     }
+  };
+  std::uint32_t node = 0;
+  for (std::size_t depth = 0;; ++depth) {
+    try_node(index.prefixes[node], depth);
     if (depth == name.size()) break;
-    node = index.child(node, name[depth]);
+    node = Index::child(index.prefixes, node, name[depth]);
+    if (node == 0) break;
+  }
+  node = 0;
+  for (std::size_t depth = 0;; ++depth) {
+    if (depth > 0) try_node(index.suffixes[node], 0);
+    if (depth == name.size()) break;
+    node = Index::child(index.suffixes, node, name[name.size() - 1 - depth]);
     if (node == 0) break;
   }
   return best == nullptr ? nullptr : &rules_[best->rule];

@@ -58,6 +58,29 @@ TEST(RuleSetTest, EqualSpecificityPrefersTheLongerPatternThenTheFirstWritten) {
   EXPECT_EQ(found(tie, "abc"), "models.?bc");
 }
 
+TEST(RuleSetTest, LeadingWildcardGlobsRankWithTheOthers) {
+  auto set = make({"*-mini", "gpt-*", "*o-mini", "*4o*", "?pt-4o-mini-*"});
+  EXPECT_EQ(found(set, "gpt-4o-mini"), "models.*o-mini");  // 6 literals
+  EXPECT_EQ(found(set, "gpt-4o-mini-2024"), "models.?pt-4o-mini-*");
+  EXPECT_EQ(found(set, "o1-mini"), "models.*-mini");
+  EXPECT_EQ(found(set, "my-4o"), "models.*4o*");
+  EXPECT_EQ(found(set, "gpt-3"), "models.gpt-*");
+  EXPECT_EQ(found(set, "claude"), "<none>");
+}
+
+TEST(RuleSetTest, ThousandLeadingWildcardGlobsFindTheRightOne) {
+  RuleSet set;
+  for (int i = 0; i < 1000; ++i) {
+    Rule rule;
+    rule.name = "r" + std::to_string(i);
+    set.add("*-v" + std::to_string(i), std::move(rule));
+  }
+  set.compile();
+  EXPECT_EQ(found(set, "custom-model-v999"), "r999");
+  EXPECT_EQ(found(set, "x-v9"), "r9");
+  EXPECT_EQ(found(set, "-v"), "<none>");
+}
+
 TEST(RuleSetTest, NoRuleForAnUnmatchedName) {
   auto set = make({"gpt-4-medical", "claude-*"});
   EXPECT_EQ(found(set, "gpt-4"), "<none>");
