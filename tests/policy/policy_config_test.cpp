@@ -184,3 +184,43 @@ TEST(PolicyConfigTest, UnreadableOrInvalidModelsFileIsAnError) {
 
 }  // namespace
 }  // namespace gw::policy
+
+namespace gw::policy {
+namespace {
+
+// The repository's example configs, read where they are (this file is tests/policy/...).
+std::filesystem::path repo_root() {
+  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
+}
+
+TEST(PolicyConfigTest, ExampleConfigsPolicySectionsLoadWithoutProblems) {
+  const auto dir = repo_root() / "examples" / "configs";
+  if (!std::filesystem::exists(dir)) GTEST_SKIP() << "no examples/configs";
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".yaml") continue;
+    config::Problems problems(entry.path().string());
+    auto root = config::load_file(entry.path().string(), problems);
+    ASSERT_TRUE(root) << problems.format();
+    config::Map top(*root, "", problems);
+    if (auto section = top.map("policy")) parse_config(*section, dir.string());
+    EXPECT_TRUE(problems.empty()) << problems.format();
+  }
+}
+
+TEST(PolicyConfigTest, MedicalExampleEnforcesTheSeedPolicy) {
+  const auto dir = repo_root() / "examples" / "configs";
+  const auto file = dir / "medical.yaml";
+  if (!std::filesystem::exists(file)) GTEST_SKIP() << "no examples/configs/medical.yaml";
+  config::Problems problems(file.string());
+  auto root = config::load_file(file.string(), problems);
+  ASSERT_TRUE(root);
+  config::Map top(*root, "", problems);
+  auto section = top.map("policy");
+  ASSERT_TRUE(section);
+  const PolicyConfig config = parse_config(*section, dir.string());
+  ASSERT_TRUE(problems.empty()) << problems.format();
+  expect_seed_semantics(config);
+}
+
+}  // namespace
+}  // namespace gw::policy
