@@ -56,8 +56,9 @@ struct StringHash {
 // Only globs with neither (`*foo*`) are tried one by one.
 struct RuleIndex {
   struct Glob {
-    std::string_view pattern;  // into RuleSet::keys_
-    std::string_view suffix;   // literal tail after the last wildcard: a cheap pre-filter
+    // Owned: the index is shared by copies of the RuleSet, so it must not point into one.
+    std::string pattern;
+    std::size_t suffix_length = 0;  // literal tail after the last wildcard: a cheap pre-filter
     std::size_t min_length = 0;
     std::uint32_t rank = 0;  // 0 = most specific
     std::uint32_t rule = 0;
@@ -137,8 +138,8 @@ void RuleSet::compile() {
     const std::size_t min_length =
         literal_count(pattern) +
         static_cast<std::size_t>(std::count(pattern.begin(), pattern.end(), '?'));
-    (*trie)[node].globs.push_back(
-        detail::RuleIndex::Glob{pattern, suffix, min_length, rank, globs[rank]});
+    (*trie)[node].globs.push_back(detail::RuleIndex::Glob{std::string(pattern), suffix.size(),
+                                                          min_length, rank, globs[rank]});
     index->has_globs = true;
   }
   index_ = std::move(index);
@@ -157,8 +158,12 @@ const Rule* RuleSet::find(std::string_view name) const noexcept {
   auto try_node = [&](const Index::Node& node, std::size_t skip) {
     for (const auto& glob : node.globs) {
       if (best != nullptr && glob.rank >= best->rank) return;
-      if (name.size() < glob.min_length || !name.ends_with(glob.suffix)) continue;
-      if (glob_match(glob.pattern.substr(skip), name.substr(skip))) {
+      const std::string_view pattern = glob.pattern;
+      if (name.size() < glob.min_length ||
+          !name.ends_with(pattern.substr(pattern.size() - glob.suffix_length))) {
+        continue;
+      }
+      if (glob_match(pattern.substr(skip), name.substr(skip))) {
         best = &glob;
         return;
       }

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include "policy/glob.hpp"
 #include "policy/policy.hpp"
 
@@ -79,6 +81,19 @@ TEST(RuleSetTest, ThousandLeadingWildcardGlobsFindTheRightOne) {
   EXPECT_EQ(found(set, "custom-model-v999"), "r999");
   EXPECT_EQ(found(set, "x-v9"), "r9");
   EXPECT_EQ(found(set, "-v"), "<none>");
+}
+
+TEST(RuleSetTest, CopiesAndMovesOutliveTheOriginal) {
+  std::optional<RuleSet> original = make({"a*", "*-b", "exact", "x?y"});
+  RuleSet copy = *original;
+  RuleSet moved = std::move(*original);
+  original.reset();
+  for (const RuleSet* set : {&copy, &moved}) {
+    EXPECT_EQ(found(*set, "abc"), "models.a*");
+    EXPECT_EQ(found(*set, "z-b"), "models.*-b");
+    EXPECT_EQ(found(*set, "exact"), "models.exact");
+    EXPECT_EQ(found(*set, "xzy"), "models.x?y");
+  }
 }
 
 TEST(RuleSetTest, NoRuleForAnUnmatchedName) {
