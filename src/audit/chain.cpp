@@ -92,6 +92,15 @@ VerifyReport verify_entries(std::span<const Entry> entries, const crypto::Public
     return false;
   };
 
+  auto linked_by_next = [&](const Entry& e) {
+    auto it = by_seq.find({e.instance_id, e.seq + 1});
+    if (it == by_seq.end()) return false;
+    for (std::size_t j : it->second) {
+      if (entries[j].prev_hash == e.hash) return true;
+    }
+    return false;
+  };
+
   std::map<std::string, InstanceState> states;
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const Entry& e = entries[i];
@@ -122,6 +131,14 @@ VerifyReport verify_entries(std::span<const Entry> entries, const crypto::Public
       for (std::size_t j : it->second) expected_exists_later = expected_exists_later || j > i;
     }
     if (e.seq < st.expected) {
+      // Two entries claim this number: the one the chain continues from is genuine.
+      std::size_t earlier = st.accepted[e.seq];
+      if (linked_by_next(e) && !linked_by_next(entries[earlier])) {
+        return fail(report, entries[earlier], earlier, "inserted",
+                    where(entries[earlier], earlier) +
+                        " is not part of the chain (the next entry links to entry " +
+                        std::to_string(i + 1) + "): it was inserted");
+      }
       return fail(report, e, i, "inserted",
                   where(e, i) + " repeats a sequence number already in the chain (entry " +
                       std::to_string(st.accepted[e.seq] + 1) + "): an entry was inserted");
@@ -149,11 +166,13 @@ VerifyReport verify_entries(std::span<const Entry> entries, const crypto::Public
       return fail(report, e, i, "inserted",
                   where(e, i) + " links to no entry of the chain: an entry was inserted");
     }
-    return fail(report, e, i, "deleted",
-                where(e, i) + " follows seq " + std::to_string(st.expected - 1) + ": seq " +
-                    std::to_string(st.expected) +
-                    (e.seq - 1 > st.expected ? ".." + std::to_string(e.seq - 1) : "") +
-                    " deleted (or the log was truncated and appended to)");
+    report = fail(report, e, i, "deleted",
+                  where(e, i) + " follows seq " + std::to_string(st.expected - 1) + ": seq " +
+                      std::to_string(st.expected) +
+                      (e.seq - 1 > st.expected ? ".." + std::to_string(e.seq - 1) : "") +
+                      " deleted (or the log was truncated and appended to)");
+    report.seq = st.expected;  // the first missing entry
+    return report;
   }
   report.instances = states.size();
   report.ok = true;

@@ -1,0 +1,220 @@
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <thread>
+
+#include "audit/audit_log_impl.hpp"
+#include "audit/test_util.hpp"
+#include "support/manual_clock.hpp"
+
+namespace gw::audit {
+namespace {
+
+using test::FakeSink;
+
+struct Fixture {
+  std::shared_ptr<FakeSink::State> state = std::make_shared<FakeSink::State>();
+  std::shared_ptr<gw::test::ManualClock> clock = std::make_shared<gw::test::ManualClock>();
+  AuditLogSharedPtr log;
+
+  explicit Fixture(Mode mode, std::size_t capacity = 100, std::int64_t checkpoint_every = 0) {
+    AuditConfig config;
+    config.mode = mode;
+    config.instance_id = "gw-test";
+    config.queue_capacity = capacity;
+    config.checkpoint_every = checkpoint_every;
+    config.checkpoint_interval = std::chrono::milliseconds(0);
+    std::vector<SinkPtr> sinks;
+    sinks.push_back(std::make_unique<FakeSink>(state));
+    log = *AuditLog::create(config, std::move(sinks), clock);
+    EXPECT_TRUE(log->start());
+  }
+  std::vector<Entry> stored() {
+    std::lock_guard lock(state->mutex);
+    return state->stored;
+  }
+};
+
+RequestContext context(const std::string& id) {
+  RequestContext ctx;
+  ctx.request_id = id;
+  ctx.method = "GET";
+  ctx.path = "/x";
+  return ctx;
+}
+
+// fail_closed: the response is held until the record is durable, and resumes on the
+// request's own thread, never on the writer.
+TEST(AuditLogTest, FailClosedWaitsForDurabilityAndResumesOnRequestExecutor) {
+  Fixture f(Mode::FailClosed);
+  auto stage = make_stage(f.log);
+  test::set_gate(*f.state, false);
+  int entered_before = f.state->writes_entered;
+
+  boost::asio::io_context io;
+  RequestContext ctx = context("req-1");
+  bool verdict_ok = false;
+  bool finished = false;
+  std::thread::id resumed_on;
+  boost::asio::co_spawn(
+      io,
+      [&]() -> boost::asio::awaitable<void> {
+        Verdict v = co_await stage->on_request(ctx);
+        verdict_ok = v.proceeds();
+        ctx.status = 200;
+        co_await stage->on_finishing(ctx, Completion{200, Reason::None, true});
+        resumed_on = std::this_thread::get_id();
+        finished = true;
+      },
+      boost::asio::detached);
+  io.poll();
+  EXPECT_TRUE(verdict_ok);
+  // The writer is inside the sink write, which the gate holds: not durable yet.
+  test::wait_for(*f.state, [&] { return f.state->writes_entered > entered_before; });
+  io.poll();
+  EXPECT_FALSE(finished);
+
+  test::set_gate(*f.state, true);
+  io.run();  // returns once the coroutine has completed
+  EXPECT_TRUE(finished);
+  EXPECT_EQ(resumed_on, std::this_thread::get_id());
+  auto stored = f.stored();
+  ASSERT_EQ(stored.size(), 2u);  // segment_start + the record
+  EXPECT_EQ(stored[1].request_id, "req-1");
+  EXPECT_EQ(stored[1].status, 200);
+  f.log->stop();
+}
+
+TEST(AuditLogTest, FailClosedRejectsWhenTheQueueCannotTakeTheRecord) {
+  Fixture f(Mode::FailClosed, /*capacity=*/1);
+  auto stage = make_stage(f.log);
+  boost::asio::io_context io;
+  RequestContext first = context("a");
+  RequestContext second = context("b");
+  Verdict v1, v2;
+  boost::asio::co_spawn(
+      io,
+      [&]() -> boost::asio::awaitable<void> {
+        v1 = co_await stage->on_request(first);   // takes the only slot
+        v2 = co_await stage->on_request(second);  // none left
+      },
+      boost::asio::detached);
+  io.run();
+  EXPECT_TRUE(v1.proceeds());
+  EXPECT_EQ(v2.reason, Reason::AuditUnavailable);
+  EXPECT_EQ(status(v2.reason), 503);
+  // The rejected request is still recorded when it completes.
+  second.status = 503;
+  stage->on_complete(second, Completion{503, Reason::AuditUnavailable, false});
+  stage->on_complete(first, Completion{200, Reason::None, true});
+  f.log->stop();
+  auto stored = f.stored();
+  std::vector<std::string> ids;
+  for (const auto& e : stored) ids.push_back(e.request_id);
+  EXPECT_NE(std::find(ids.begin(), ids.end(), "a"), ids.end());
+}
+
+TEST(AuditLogTest, FailClosedRejectsWhileASinkIsFailing) {
+  Fixture f(Mode::FailClosed);
+  {
+    std::lock_guard lock(f.state->mutex);
+    f.state->fail = true;
+  }
+  f.log->impl().submit(make_request_entry(context("x")), false);
+  test::wait_for(*f.state, [&] { return f.state->failures > 0; });
+  // The writer marks the log unhealthy right after the failed write returns.
+  bool rejected = false;
+  for (int i = 0; i < 100000 && !rejected; ++i) {
+    rejected = !f.log->impl().try_reserve();
+    if (!rejected) f.log->impl().submit(make_request_entry(context("y")), true);
+    std::this_thread::yield();
+  }
+  EXPECT_TRUE(rejected);
+  {
+    std::lock_guard lock(f.state->mutex);
+    f.state->fail = false;
+  }
+  f.log->stop();
+}
+
+// best_effort never blocks: when the queue is full the record is dropped and counted.
+TEST(AuditLogTest, BestEffortCountsDropsWhenQueueIsFull) {
+  Fixture f(Mode::BestEffort, /*capacity=*/2);
+  auto& dropped_metric = Stats::global().dropped;
+  auto metric_before = dropped_metric.value();
+  test::set_gate(*f.state, false);
+  int entered_before = f.state->writes_entered;
+  // A durability waiter makes the writer flush at once; it then blocks in the gated write.
+  std::atomic<bool> durable{false};
+  f.log->impl().submit(make_request_entry(context("r0")), false, [&](bool ok) { durable = ok; });
+  test::wait_for(*f.state, [&] { return f.state->writes_entered > entered_before; });
+
+  EXPECT_TRUE(f.log->impl().submit(make_request_entry(context("r1")), false));
+  EXPECT_TRUE(f.log->impl().submit(make_request_entry(context("r2")), false));
+  EXPECT_FALSE(f.log->impl().submit(make_request_entry(context("r3")), false));
+  EXPECT_EQ(f.log->dropped(), 1u);
+  EXPECT_EQ(dropped_metric.value() - metric_before, 1u);
+  EXPECT_EQ(f.log->queue_depth(), 2u);
+  EXPECT_GE(Stats::global().queue_high_water.value(), 2.0);
+
+  test::set_gate(*f.state, true);
+  f.log->stop();
+  EXPECT_TRUE(durable);
+  std::vector<std::string> ids;
+  for (const auto& e : f.stored()) ids.push_back(e.request_id);
+  EXPECT_EQ(std::count(ids.begin(), ids.end(), "r1"), 1);
+  EXPECT_EQ(std::count(ids.begin(), ids.end(), "r2"), 1);
+  EXPECT_EQ(std::count(ids.begin(), ids.end(), "r3"), 0);
+}
+
+TEST(AuditLogTest, StopDrainsAndEndsWithSignedShutdownCheckpoint) {
+  Fixture f(Mode::BestEffort, 100, /*checkpoint_every=*/3);
+  for (int i = 0; i < 7; ++i) {
+    f.log->impl().submit(make_request_entry(context("r" + std::to_string(i))), false);
+  }
+  f.log->stop();
+  auto stored = f.stored();
+  ASSERT_FALSE(stored.empty());
+  EXPECT_EQ(stored.front().checkpoint, "segment_start");
+  EXPECT_EQ(stored.back().checkpoint, "shutdown");
+  int periodic = 0;
+  for (const auto& e : stored) periodic += e.checkpoint == "periodic";
+  EXPECT_EQ(periodic, 2);  // after records 3 and 6
+  auto key = crypto::PublicKey::from_pem(f.log->public_key_pem());
+  ASSERT_TRUE(key);
+  auto report = verify_entries(stored, &*key);
+  EXPECT_TRUE(report.ok) << report.message;
+  EXPECT_EQ(report.records, 7u);
+  EXPECT_EQ(report.unsigned_tail, 0u);
+}
+
+TEST(AuditLogTest, CheckpointIntervalUsesTheInjectedClock) {
+  auto state = std::make_shared<FakeSink::State>();
+  auto clock = std::make_shared<gw::test::ManualClock>();
+  AuditConfig config;
+  config.instance_id = "gw-test";
+  config.checkpoint_every = 0;
+  config.checkpoint_interval = std::chrono::seconds(10);
+  std::vector<SinkPtr> sinks;
+  sinks.push_back(std::make_unique<FakeSink>(state));
+  auto log = *AuditLog::create(config, std::move(sinks), clock);
+  ASSERT_TRUE(log->start());
+  std::atomic<int> done{0};
+  log->impl().submit(make_request_entry(context("a")), false, [&](bool) { ++done; });
+  test::wait_for(*state, [&] { return state->stored.size() >= 2; });
+  clock->advance(std::chrono::seconds(11));
+  log->impl().submit(make_request_entry(context("b")), false, [&](bool) { ++done; });
+  test::wait_for(*state, [&] { return state->stored.size() >= 4; });
+  {
+    std::lock_guard lock(state->mutex);
+    int periodic = 0;
+    for (const auto& e : state->stored) periodic += e.checkpoint == "periodic";
+    EXPECT_EQ(periodic, 1);
+  }
+  log->stop();
+}
+
+}  // namespace
+}  // namespace gw::audit

@@ -1,0 +1,186 @@
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "audit/audit_log_impl.hpp"
+#include "audit/test_util.hpp"
+
+namespace gw::audit {
+namespace {
+
+AuditConfig sqlite_config(const test::TempDir& dir, const std::string& instance = "gw-1") {
+  AuditConfig config;
+  config.instance_id = instance;
+  config.sqlite = SqliteConfig{dir.file("audit.sqlite"), 256, std::chrono::milliseconds(1)};
+  config.signing_key_file = dir.file("audit-ed25519.pem");
+  config.checkpoint_every = 4;
+  return config;
+}
+
+Entry record(const std::string& id, const std::string& user, const std::string& decision) {
+  Entry e;
+  e.kind = "request";
+  e.request_id = id;
+  e.user_id = user;
+  e.model = "gpt-4o";
+  e.decision = decision;
+  e.status = decision == "allow" ? 200 : 403;
+  e.time_ms = 1'700'000'000'000;
+  return e;
+}
+
+void write_records(const AuditConfig& config, int n, const std::string& prefix = "r") {
+  auto log = AuditLog::create(config);
+  ASSERT_TRUE(log) << log.error().detail;
+  ASSERT_TRUE((*log)->start());
+  for (int i = 0; i < n; ++i) {
+    (*log)->impl().submit(
+        record(prefix + std::to_string(i), i % 2 ? "bob" : "alice", i % 3 ? "allow" : "deny"),
+        false);
+  }
+  (*log)->stop();
+}
+
+std::string read(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+int sqlite3_cli(const std::string& db, const std::string& sql) {
+  std::string cmd = "sqlite3 '" + db + "' \"" + sql + "\"";
+  return std::system(cmd.c_str());
+}
+
+TEST(SqliteSinkTest, RoundTripStoresEveryFieldExactly) {
+  test::TempDir dir;
+  auto sink = make_sqlite_sink(SqliteConfig{dir.file("a.sqlite")});
+  auto head = sink->open("gw-1");
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->seq, 0);
+  Chain chain("gw-1", *head);
+  std::vector<Entry> entries;
+  for (int i = 0; i < 3; ++i) {
+    Entry e = record("r" + std::to_string(i), "alice", "allow");
+    e.user_agent = "agent \"x\"\n";
+    e.pii = "email:1";
+    chain.append(e);
+    entries.push_back(e);
+  }
+  ASSERT_TRUE(sink->write(entries));
+  auto back = read_sqlite(dir.file("a.sqlite"));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(*back, entries);
+  // Reopening finds the head.
+  auto reopened = make_sqlite_sink(SqliteConfig{dir.file("a.sqlite")});
+  auto head2 = reopened->open("gw-1");
+  ASSERT_TRUE(head2);
+  EXPECT_EQ(head2->seq, 3);
+  EXPECT_EQ(head2->hash, entries.back().hash);
+}
+
+TEST(SqliteSinkTest, UsesWalAndGeneratesPrivateKeyWithPublicHalf) {
+  test::TempDir dir;
+  auto config = sqlite_config(dir);
+  write_records(config, 5);
+  std::string mode;
+  if (FILE* p = ::popen(
+          ("sqlite3 '" + dir.file("audit.sqlite") + "' 'PRAGMA journal_mode'").c_str(), "r")) {
+    char buf[64] = {};
+    if (std::fgets(buf, sizeof buf, p)) mode = buf;
+    ::pclose(p);
+  }
+  EXPECT_EQ(mode, "wal\n");
+  struct stat st {};
+  ASSERT_EQ(::stat(dir.file("audit-ed25519.pem").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  std::string pub = read(dir.file("audit-ed25519.pub.pem"));
+  EXPECT_NE(pub.find("BEGIN PUBLIC KEY"), std::string::npos);
+  auto report = verify_sqlite(dir.file("audit.sqlite"), pub);
+  EXPECT_TRUE(report.ok) << report.message;
+  EXPECT_EQ(report.records, 5u);
+  EXPECT_TRUE(report.signatures_checked);
+}
+
+TEST(SqliteSinkTest, RestartStartsNewSegmentLinkedToStoredHead) {
+  test::TempDir dir;
+  auto config = sqlite_config(dir);
+  write_records(config, 3, "a");
+  write_records(config, 3, "b");  // reuses the key written the first time
+  auto entries = read_sqlite(dir.file("audit.sqlite"));
+  ASSERT_TRUE(entries);
+  int segments = 0;
+  for (std::size_t i = 0; i < entries->size(); ++i) {
+    if ((*entries)[i].checkpoint == "segment_start") {
+      ++segments;
+      if (i > 0) {
+        EXPECT_EQ((*entries)[i].prev_hash, (*entries)[i - 1].hash);
+      }
+    }
+  }
+  EXPECT_EQ(segments, 2);
+  auto report = verify_sqlite(dir.file("audit.sqlite"), read(dir.file("audit-ed25519.pub.pem")));
+  EXPECT_TRUE(report.ok) << report.message;
+  EXPECT_EQ(report.records, 6u);
+}
+
+TEST(SqliteSinkTest, VerifyNamesRowEditedWithTheSqliteCli) {
+  test::TempDir dir;
+  write_records(sqlite_config(dir), 6);
+  ASSERT_EQ(sqlite3_cli(dir.file("audit.sqlite"),
+                        "UPDATE audit_log SET decision='allow' WHERE request_id='r3'"),
+            0);
+  auto report = verify_sqlite(dir.file("audit.sqlite"));
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.problem, "modified");
+  EXPECT_EQ(report.seq, 5);  // segment_start is seq 1, r0..r2 are 2..4
+}
+
+TEST(SqliteSinkTest, VerifyNamesDeletedRow) {
+  test::TempDir dir;
+  write_records(sqlite_config(dir), 6);
+  ASSERT_EQ(sqlite3_cli(dir.file("audit.sqlite"), "DELETE FROM audit_log WHERE request_id='r1'"),
+            0);
+  auto report = verify_sqlite(dir.file("audit.sqlite"));
+  EXPECT_EQ(report.problem, "deleted");
+  EXPECT_EQ(report.seq, 3);
+}
+
+TEST(SqliteSinkTest, VerifyReportsUnreadableFile) {
+  test::TempDir dir;
+  auto report = verify_sqlite(dir.file("missing.sqlite"));
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.problem, "unreadable");
+}
+
+TEST(SqliteSinkTest, QueryFiltersByUserDecisionAndFormats) {
+  test::TempDir dir;
+  write_records(sqlite_config(dir), 6);
+  QueryOptions options;
+  options.user = "alice";
+  options.decision = "deny";
+  auto rows = query_sqlite(dir.file("audit.sqlite"), options);
+  ASSERT_TRUE(rows) << rows.error().detail;
+  ASSERT_EQ(rows->size(), 1u);  // r0 (alice, deny); r3 is bob
+  EXPECT_EQ((*rows)[0].request_id, "r0");
+  options = {};
+  options.limit = 2;
+  rows = query_sqlite(dir.file("audit.sqlite"), options);
+  ASSERT_TRUE(rows);
+  EXPECT_EQ(rows->size(), 2u);
+  std::string csv = format_rows(*rows, "csv");
+  EXPECT_EQ(csv.rfind("time,user,method", 0), 0u);
+  std::string json = format_rows(*rows, "json");
+  EXPECT_NE(json.find("\"decision\""), std::string::npos);
+  std::string table = format_rows(*rows, "table");
+  EXPECT_NE(table.find("2023-11-14T22:13:20.000Z"), std::string::npos);
+  options = {};
+  options.since_ms = 1'800'000'000'000;
+  rows = query_sqlite(dir.file("audit.sqlite"), options);
+  ASSERT_TRUE(rows);
+  EXPECT_TRUE(rows->empty());
+}
+
+}  // namespace
+}  // namespace gw::audit

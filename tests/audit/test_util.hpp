@@ -1,0 +1,84 @@
+#pragma once
+
+#include <stdlib.h>
+
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "audit/sink.hpp"
+
+namespace gw::audit::test {
+
+// A temporary directory removed at the end of the test.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "gw-audit-XXXXXX").string();
+    path_ = ::mkdtemp(tmpl.data()) ? tmpl : std::string();
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const noexcept { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// An in-memory sink whose writes can be held back (gate closed) or made to fail.
+class FakeSink final : public Sink {
+ public:
+  struct State {
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::vector<Entry> stored;
+    bool gate_open = true;
+    bool fail = false;
+    int writes_entered = 0;
+    int failures = 0;
+  };
+
+  explicit FakeSink(std::shared_ptr<State> state) : state_(std::move(state)) {}
+  std::string_view name() const noexcept override { return "fake"; }
+  std::size_t batch_max() const noexcept override { return 1000; }
+  std::chrono::milliseconds flush_interval() const noexcept override {
+    return std::chrono::milliseconds(1);
+  }
+  Result<Head> open(const std::string&) override { return Head{}; }
+  Result<void> write(std::span<const Entry> entries) override {
+    std::unique_lock lock(state_->mutex);
+    ++state_->writes_entered;
+    state_->changed.notify_all();
+    state_->changed.wait(lock, [&] { return state_->gate_open; });
+    if (state_->fail) {
+      ++state_->failures;
+      state_->changed.notify_all();
+      return make_error(Reason::AuditUnavailable, "disk on fire", Origin::Internal);
+    }
+    state_->stored.insert(state_->stored.end(), entries.begin(), entries.end());
+    state_->changed.notify_all();
+    return {};
+  }
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+inline void set_gate(FakeSink::State& s, bool open) {
+  std::lock_guard lock(s.mutex);
+  s.gate_open = open;
+  s.changed.notify_all();
+}
+
+template <class Pred>
+void wait_for(FakeSink::State& s, Pred pred) {
+  std::unique_lock lock(s.mutex);
+  s.changed.wait(lock, pred);
+}
+
+}  // namespace gw::audit::test
