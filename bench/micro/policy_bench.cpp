@@ -6,6 +6,7 @@
 #include <string>
 
 #include "policy/policy.hpp"
+#include "policy/policy_stage.hpp"
 
 namespace {
 
@@ -111,6 +112,27 @@ void BM_ThousandLeadingStarGlobs(benchmark::State& state) {
   run(state, *config, "custom-model-v999", gw::Decision::Allow);
 }
 BENCHMARK(BM_ThousandLeadingStarGlobs);
+
+// The whole request hook: evaluation plus recording the decision in the context and counting
+// it (a denial also builds its JSON body).
+void BM_StageDecide(benchmark::State& state) {
+  gw::metrics::Registry registry;
+  gw::policy::PolicyStage stage(make_config(1000, 0), registry);
+  auto id = std::make_shared<const Identity>(doctor());
+  auto nurse = std::make_shared<Identity>(doctor());
+  nurse->roles = {"nurse"};
+  gw::RequestContext ctx;
+  ctx.route = gw::RouteMatch{"chat", "openai", ApiKind::OpenAI, "/v1/chat/completions", false};
+  ctx.model = gw::ModelRequest{"model-537", "model-537", false, std::nullopt};
+  ctx.identity = state.range(0) == 0 ? id : std::shared_ptr<const Identity>(nurse);
+  for (auto _ : state) {
+    ctx.response_headers.clear();
+    auto verdict = stage.decide(ctx);
+    benchmark::DoNotOptimize(verdict);
+  }
+  state.SetLabel(state.range(0) == 0 ? "allow" : "deny role_missing");
+}
+BENCHMARK(BM_StageDecide)->Arg(0)->Arg(1);
 
 }  // namespace
 
