@@ -42,9 +42,7 @@ Result<Jwt> parse_jwt(std::string_view token, std::size_t max_bytes) {
   const auto header_b64 = token.substr(0, first);
   const auto payload_b64 = token.substr(first + 1, second - first - 1);
   const auto signature_b64 = token.substr(second + 1);
-  if (header_b64.empty() || payload_b64.empty() || signature_b64.empty()) {
-    return malformed("empty JWS segment");
-  }
+  if (header_b64.empty() || payload_b64.empty()) return malformed("empty JWS segment");
 
   Jwt jwt;
   auto header = decode_object(header_b64);
@@ -76,6 +74,8 @@ Result<Jwt> parse_jwt(std::string_view token, std::size_t max_bytes) {
   if (!payload) return malformed("payload is not base64url JSON");
   jwt.payload = std::move(*payload);
 
+  // Checked after the header, so that an unsigned "alg":"none" token reports its algorithm.
+  if (signature_b64.empty()) return malformed("empty signature");
   auto signature = crypto::base64url_decode(signature_b64);
   if (!signature || signature->empty()) return malformed("signature is not base64url");
   jwt.signature = std::move(*signature);
