@@ -139,8 +139,8 @@ std::string format_rows(const std::vector<QueryRow>& rows, std::string_view form
                             {"status", r.status},
                             {"input_tokens", r.input_tokens},
                             {"output_tokens", r.output_tokens},
-                            {"cost_usd", static_cast<double>(r.cost_micro_usd) / 1e6},
-                            {"latency_ms", static_cast<double>(r.latency_us) / 1000.0}};
+                            {"cost_micro_usd", r.cost_micro_usd},
+                            {"latency_us", r.latency_us}};
       out += boost::json::serialize(o) + "\n";
     }
     return out;
