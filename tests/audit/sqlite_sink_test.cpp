@@ -1,8 +1,14 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <set>
+#include <thread>
 
 #include "audit/audit_log_impl.hpp"
 #include "audit/test_util.hpp"
@@ -180,6 +186,84 @@ TEST(SqliteSinkTest, QueryFiltersByUserDecisionAndFormats) {
   rows = query_sqlite(dir.file("audit.sqlite"), options);
   ASSERT_TRUE(rows);
   EXPECT_TRUE(rows->empty());
+}
+
+}  // namespace
+}  // namespace gw::audit
+
+namespace gw::audit {
+namespace {
+
+// A fail_closed writer killed with SIGKILL: every record acknowledged as durable before the
+// kill is in the file, the file verifies, and a restart continues the chain in a new segment.
+TEST(SqliteSinkTest, KillNineLosesNoAcknowledgedRecordAndRestartContinuesTheChain) {
+  test::TempDir dir;
+  auto config = sqlite_config(dir, "gw-crash");
+  config.mode = Mode::FailClosed;
+  config.checkpoint_every = 50;
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::close(fds[0]);
+    auto log = AuditLog::create(config);
+    if (!log || !(*log)->start()) ::_exit(3);
+    std::atomic<int> acked{0};
+    for (int i = 0;; ++i) {
+      while (i - acked.load() > 16) std::this_thread::yield();
+      std::string id = "c" + std::to_string(i);
+      (*log)->impl().submit(record(id, "u", "allow"), false, [&acked, id, fd = fds[1]](bool ok) {
+        if (!ok) return;
+        std::string line = id + "\n";
+        if (::write(fd, line.data(), line.size()) < 0) ::_exit(4);
+        ++acked;
+      });
+    }
+  }
+  ::close(fds[1]);
+  std::vector<std::string> acknowledged;
+  std::string buffer;
+  char chunk[4096];
+  bool killed = false;
+  for (;;) {
+    ssize_t n = ::read(fds[0], chunk, sizeof chunk);
+    if (n <= 0) break;
+    buffer.append(chunk, static_cast<std::size_t>(n));
+    std::size_t at;
+    while ((at = buffer.find('\n')) != std::string::npos) {
+      acknowledged.push_back(buffer.substr(0, at));
+      buffer.erase(0, at + 1);
+    }
+    if (!killed && acknowledged.size() >= 300) {
+      ::kill(pid, SIGKILL);
+      killed = true;
+    }
+  }
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+
+  auto entries = read_sqlite(dir.file("audit.sqlite"));
+  ASSERT_TRUE(entries) << entries.error().detail;
+  std::set<std::string> stored;
+  for (const auto& e : *entries) stored.insert(e.request_id);
+  for (const auto& id : acknowledged) EXPECT_TRUE(stored.count(id)) << id;
+  std::string pub = read(dir.file("audit-ed25519.pub.pem"));
+  auto report = verify_sqlite(dir.file("audit.sqlite"), pub);
+  EXPECT_TRUE(report.ok) << report.message;
+  EXPECT_GE(report.records, acknowledged.size());
+
+  write_records(config, 2, "after");
+  auto after = read_sqlite(dir.file("audit.sqlite"));
+  ASSERT_TRUE(after);
+  int segments = 0;
+  for (const auto& e : *after) segments += e.checkpoint == "segment_start";
+  EXPECT_EQ(segments, 2);
+  report = verify_sqlite(dir.file("audit.sqlite"), pub);
+  EXPECT_TRUE(report.ok) << report.message;
+  EXPECT_EQ(report.records, stored.size() - 1 + 2);  // stored includes "" for checkpoints
 }
 
 }  // namespace
