@@ -1,4 +1,6 @@
 add_library(gw_warnings INTERFACE)
 target_compile_options(gw_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Werror
-  -Wshadow -Wnon-virtual-dtor -Woverloaded-virtual -Wimplicit-fallthrough)
+  -Wshadow -Wnon-virtual-dtor -Woverloaded-virtual -Wimplicit-fallthrough
+  # g++ 12 reports false -Wrestrict positives inside std::string at -O2 (GCC bug 105329).
+  -Wno-restrict)

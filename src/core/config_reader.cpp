@@ -152,8 +152,8 @@ std::int64_t Map::integer(std::string_view key, std::int64_t fallback, std::int6
   std::int64_t value = 0;
   auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
   if (ec != std::errc() || ptr != text->data() + text->size() || value < min || value > max) {
-    problem(key, "expected an integer from " + std::to_string(min) + " to " +
-                     std::to_string(max) + ", got \"" + *text + "\"");
+    problem(key, "expected an integer from " + std::to_string(min) + " to " + std::to_string(max) +
+                     ", got \"" + *text + "\"");
     return fallback;
   }
   return value;
@@ -355,9 +355,15 @@ std::optional<std::string> substitute_env(std::string_view value, std::string& m
   return out;
 }
 
+std::string resolve_path(const std::string& base_dir, const std::string& path) {
+  if (path.empty() || path.front() == '/' || base_dir.empty()) return path;
+  return base_dir + "/" + path;
+}
+
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
   std::size_t split = 0;
-  while (split < text.size() && ((text[split] >= '0' && text[split] <= '9') || text[split] == '.')) {
+  while (split < text.size() &&
+         ((text[split] >= '0' && text[split] <= '9') || text[split] == '.')) {
     ++split;
   }
   if (split == 0) return std::nullopt;

@@ -16,7 +16,7 @@ namespace gw::config {
 // One thing wrong with a config file, located precisely enough to fix it.
 struct Problem {
   std::string file;
-  int line = 0;  // 1-based; 0 when unknown
+  int line = 0;          // 1-based; 0 when unknown
   std::string key_path;  // e.g. identity.issuers[0].audiences
   std::string message;   // what was expected, and what was found
 };
@@ -97,6 +97,8 @@ std::optional<YAML::Node> load_string(const std::string& text, Problems& problem
 std::optional<std::string> substitute_env(std::string_view value, std::string& missing);
 
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
+// A relative path in a config file is relative to the file's directory.
+std::string resolve_path(const std::string& base_dir, const std::string& path);
 std::optional<std::uint64_t> parse_byte_size(std::string_view text);
 
 }  // namespace gw::config

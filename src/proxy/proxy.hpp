@@ -1,0 +1,124 @@
+#pragma once
+
+// Proxy layer: upstream configuration and pools, identity injection and credential swap,
+// forwarding with streamed bodies (SSE passes through as it arrives), usage extraction.
+// The forwarding itself is a template over the client's stream type: see forward.hpp,
+// included only by the server.
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config_reader.hpp"
+#include "core/request_context.hpp"
+#include "crypto/crypto.hpp"
+#include "http/http.hpp"
+
+namespace gw::proxy {
+
+// Names of the headers that carry the verified identity upstream. Client-sent copies of
+// these (and of any X-User-*, X-Tenant-*, X-Team-* header) are always removed.
+struct IdentityHeaderNames {
+  std::string user_id = "X-User-Id";
+  std::string email = "X-User-Email";
+  std::string roles = "X-User-Role";
+  std::string scopes = "X-User-Scopes";
+  std::string tenant = "X-Tenant-Id";
+  std::string team = "X-Team-Id";
+};
+
+struct IdentityAssertion {
+  std::string header;  // empty = off
+  std::chrono::seconds ttl{60};
+};
+
+struct UpstreamConfig {
+  std::string name;
+  std::string url;
+  http::Endpoint endpoint;
+  std::string ca_file;
+  std::string credential_header;  // empty = no credential
+  std::string credential_value;
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds response_timeout{60000};
+  std::size_t pool_max_idle = 64;
+  std::chrono::milliseconds pool_idle_timeout{4000};
+  IdentityAssertion assertion;
+  std::shared_ptr<http::ssl::context> tls;  // set for https upstreams
+};
+
+struct SigningConfig {
+  std::string key_file;  // empty = ephemeral key
+  crypto::Algorithm algorithm = crypto::Algorithm::EdDSA;
+  std::string issuer = "gatewaystack";
+};
+
+struct ProxyConfig {
+  std::map<std::string, UpstreamConfig, std::less<>> upstreams;
+  IdentityHeaderNames headers;
+  SigningConfig signing;
+  std::size_t max_response_buffer_bytes = 16 * 1024 * 1024;
+};
+
+// Reads `upstreams:`, `identity_headers:` and `signing:` from the root of the config.
+ProxyConfig parse_config(config::Map& root, const std::string& base_dir);
+
+// Shared by every worker: configuration, TLS contexts and the gateway's signing key.
+class Proxy {
+ public:
+  // Loads or generates the signing key and builds TLS contexts; a Result so that a bad key
+  // file is reported at startup.
+  static Result<std::shared_ptr<const Proxy>> create(ProxyConfig config);
+
+  const ProxyConfig& config() const noexcept { return config_; }
+  const UpstreamConfig* upstream(std::string_view name) const;
+  // The gateway's public signing keys as a JWKS document.
+  std::string jwks() const;
+  // Signed identity assertion for this request and upstream.
+  Result<std::string> sign_assertion(const RequestContext& ctx, const UpstreamConfig& up) const;
+
+ private:
+  explicit Proxy(ProxyConfig config, crypto::PrivateKey key, std::string kid);
+  ProxyConfig config_;
+  crypto::PrivateKey key_;
+  std::string kid_;
+};
+using ProxyConstSharedPtr = std::shared_ptr<const Proxy>;
+
+// Idle upstream connections of one worker thread, per upstream. Not thread-safe by design:
+// each worker owns one.
+class UpstreamPool {
+ public:
+  http::ConnectionPtr acquire(const UpstreamConfig& up);
+  void release(const UpstreamConfig& up, http::ConnectionPtr conn);
+  std::size_t idle_count() const noexcept;
+  void clear();
+
+ private:
+  std::map<std::string, std::vector<http::ConnectionPtr>, std::less<>> idle_;
+};
+
+// Rewrites a JSON request body for the upstream: OpenAI `user` and Anthropic
+// `metadata.user_id` set to the verified user id. Returns false when the body was not changed.
+bool inject_user_into_body(RequestContext& ctx);
+
+// Reads token usage from an OpenAI/Anthropic JSON body or SSE stream as it passes.
+class UsageExtractor {
+ public:
+  explicit UsageExtractor(bool is_event_stream) : is_event_stream_(is_event_stream) {}
+  void feed(std::string_view data);
+  void finish(Usage& usage);
+
+ private:
+  void parse_event(std::string_view data);
+  void read_usage(std::string_view json_text);
+  bool is_event_stream_;
+  std::string pending_;
+  bool overflow_ = false;
+  Usage usage_;
+};
+
+}  // namespace gw::proxy

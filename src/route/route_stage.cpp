@@ -1,0 +1,91 @@
+#include <algorithm>
+
+#include "route/route.hpp"
+
+namespace gw::route {
+namespace {
+
+class MatchStage final : public Stage {
+ public:
+  explicit MatchStage(RouteConfigConstSharedPtr config) : config_(std::move(config)) {}
+  std::string_view name() const noexcept override { return "route"; }
+
+  net::awaitable<Verdict> on_request(RequestContext& ctx) override { co_return decide(ctx); }
+
+ private:
+  Verdict decide(RequestContext& ctx) const {
+    auto target = normalize_target(ctx.target);
+    if (!target) return Verdict::reject(target.error().reason, target.error().detail);
+    ctx.path = target->path;
+    ctx.query = target->query;
+    const Route* route = match(*config_, ctx.path);
+    // A path whose dot segments moved it out of the route it was written under is refused,
+    // not silently re-routed.
+    if (target->had_dot_segments) {
+      const Route* written_under = match(*config_, target->raw_path);
+      if (written_under != nullptr && written_under != route) {
+        return Verdict::reject(Reason::InvalidPath,
+                               "the path escapes the prefix of route " + written_under->name);
+      }
+    }
+    if (route == nullptr) return Verdict::reject(Reason::NoRoute, "no route for " + ctx.path);
+    if (!route->methods.empty() && std::find(route->methods.begin(), route->methods.end(),
+                                             ctx.method) == route->methods.end()) {
+      return Verdict::reject(Reason::MethodNotAllowed,
+                             ctx.method + " is not allowed on route " + route->name);
+    }
+    RouteMatch m;
+    m.name = route->name;
+    m.upstream = route->upstream;
+    m.kind = route->kind;
+    m.is_public = route->is_public;
+    std::string_view path = ctx.path;
+    if (route->strip_prefix && route->prefix != "/") {
+      path.remove_prefix(route->prefix.size());
+      if (path.empty()) path = "/";
+    }
+    m.upstream_target = encode_path(path);
+    if (!ctx.query.empty()) m.upstream_target += "?" + ctx.query;
+    ctx.route = std::move(m);
+    return Verdict::proceed();
+  }
+
+  RouteConfigConstSharedPtr config_;
+};
+
+class BodyStage final : public Stage {
+ public:
+  explicit BodyStage(RouteConfigConstSharedPtr config) : config_(std::move(config)) {}
+  std::string_view name() const noexcept override { return "route_body"; }
+
+  bool needs_body(const RequestContext& ctx) const noexcept override {
+    return ctx.route && ctx.route->kind != ApiKind::Generic && ctx.method == "POST";
+  }
+
+  net::awaitable<Verdict> on_request(RequestContext& ctx) override {
+    if (!ctx.route || !needs_body(ctx)) co_return Verdict::proceed();
+    const Route* route = nullptr;
+    for (const auto& r : config_->routes) {
+      if (r.name == ctx.route->name) route = &r;
+    }
+    if (route == nullptr) co_return Verdict::proceed();
+    auto sniffed = sniff_body(*route, ctx);
+    if (!sniffed) co_return Verdict::reject(sniffed.error().reason, sniffed.error().detail);
+    co_return Verdict::proceed();
+  }
+
+ private:
+  RouteConfigConstSharedPtr config_;
+};
+
+}  // namespace
+
+StagePtr make_match_stage(RouteConfigConstSharedPtr config) {
+  return std::make_unique<MatchStage>(std::move(config));
+}
+
+StagePtr make_body_stage(RouteConfigConstSharedPtr config) {
+  return std::make_unique<BodyStage>(std::move(config));
+}
+
+}  // namespace gw::route

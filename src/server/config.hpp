@@ -1,0 +1,67 @@
+#pragma once
+
+// The whole configuration file, parsed and checked once. Each layer parses its own section;
+// this file composes them and reports every problem at once.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/config_reader.hpp"
+#include "identity/identity.hpp"
+#include "proxy/proxy.hpp"
+#include "route/route.hpp"
+
+namespace gw::server {
+
+struct Address {
+  std::string host;
+  std::uint16_t port = 0;
+  std::string text() const;
+};
+
+struct ServerSettings {
+  Address listen{"127.0.0.1", 8080};
+  unsigned workers = 0;  // 0 = one per core
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::uint64_t max_header_bytes = 16 * 1024;
+  std::uint64_t max_body_bytes = 10 * 1024 * 1024;
+  std::uint64_t max_target_bytes = 8 * 1024;
+  std::chrono::milliseconds header_read_timeout{10'000};
+  std::chrono::milliseconds body_read_timeout{30'000};
+  std::chrono::milliseconds idle_timeout{60'000};
+  std::chrono::milliseconds drain_timeout{30'000};
+  bool server_timing = false;
+};
+
+struct AdminSettings {
+  bool enabled = false;
+  Address listen{"127.0.0.1", 9090};
+};
+
+struct LoggingSettings {
+  std::string level = "info";
+  bool access_log = true;
+};
+
+struct Config {
+  std::string file;
+  std::string base_dir;  // relative paths in the config resolve against this
+  ServerSettings server;
+  AdminSettings admin;
+  LoggingSettings logging;
+  identity::IdentityConfig identity;
+  route::RouteConfig routes;
+  proxy::ProxyConfig proxy;
+};
+
+// Parses "host:port", "[v6]:port" or ":port".
+std::optional<Address> parse_address(std::string_view text);
+
+// Loads and checks a config file. On any problem returns nullopt; `problems` lists them all
+// as "file:line: key.path: message".
+std::optional<Config> load_config(const std::string& path, config::Problems& problems);
+
+}  // namespace gw::server

@@ -1,0 +1,72 @@
+#pragma once
+
+// Internal to the server: state shared by all workers, and each worker's own state.
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <list>
+#include <memory>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "core/metrics.hpp"
+#include "core/stage.hpp"
+#include "identity/identity.hpp"
+#include "proxy/proxy.hpp"
+#include "server/config.hpp"
+
+namespace gw::server {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+
+// One client connection as the worker sees it, for draining on shutdown.
+struct ConnectionSlot {
+  beast::tcp_stream* stream = nullptr;
+  bool idle = false;
+};
+
+// Members are ordered for destruction: the io_context (and the session frames it still
+// holds) goes before the pool and connection list those frames touch.
+struct Worker {
+  std::list<ConnectionSlot> connections;  // touched only on this worker's thread
+  proxy::UpstreamPool pool;
+  net::io_context ioc{1};
+  std::optional<net::ip::tcp::acceptor> acceptor;
+  std::optional<net::ip::tcp::acceptor> admin_acceptor;
+  std::thread thread;
+};
+
+struct ServerMetrics {
+  metrics::Gauge& connections_active;
+  metrics::Counter& connections_total;
+  metrics::Counter& bugs_total;
+};
+
+class Runtime {
+ public:
+  Config config;
+  std::shared_ptr<identity::Authenticator> authenticator;
+  proxy::ProxyConstSharedPtr proxy;
+  std::vector<StagePtr> stages;
+  std::vector<Stage*> stage_list;
+  std::shared_ptr<net::ssl::context> server_tls;
+  std::atomic<bool> draining{false};
+  std::atomic<int> active_connections{0};
+  ServerMetrics metrics;
+  std::vector<std::unique_ptr<Worker>> workers;  // last: destroyed first
+
+  explicit Runtime(Config c);
+  bool ready() const;
+};
+
+// Serves one accepted connection until it closes (session.cpp).
+void start_session(Runtime& rt, Worker& worker, net::ip::tcp::socket socket, bool admin);
+// Closes idle keep-alive connections of a worker (on its own thread) when draining starts.
+void close_idle_connections(Worker& worker);
+
+}  // namespace gw::server

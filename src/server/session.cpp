@@ -1,0 +1,580 @@
+// One client connection: read a request head, run the pipeline, forward or answer locally,
+// repeat while keep-alive allows. A template over the stream type (plain TCP or TLS).
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <random>
+#include <unordered_map>
+
+#include "core/strings.hpp"
+#include "proxy/forward.hpp"
+#include "server/runtime.hpp"
+
+namespace gw::server {
+namespace {
+
+namespace bhttp = beast::http;
+namespace json = boost::json;
+constexpr auto kTuple = net::as_tuple(net::use_awaitable);
+// Bodies up to this size are read before forwarding, so a stale pooled connection can be
+// retried without losing anything; larger ones stream.
+constexpr std::uint64_t kBufferSmallBodies = 64 * 1024;
+
+std::string new_request_id() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(32, '0');
+  for (int half = 0; half < 2; ++half) {
+    std::uint64_t v = rng();
+    for (int i = 0; i < 16; ++i) {
+      id[half * 16 + i] = kHex[v & 15];
+      v >>= 4;
+    }
+  }
+  return id;
+}
+
+std::string error_body(Reason reason, std::string_view detail) {
+  json::object error;
+  error["code"] = code(reason);
+  error["message"] = detail.empty() ? code(reason) : detail;
+  json::object body;
+  body["error"] = std::move(error);
+  return json::serialize(body);
+}
+
+template <class Fields>
+void collect_headers(RequestContext& ctx, const Fields& fields) {
+  ctx.headers.clear();
+  for (const auto& field : fields) ctx.headers.emplace_back(field.name_string(), field.value());
+}
+
+// Per-thread caches of metric references: registry lookups take a lock.
+struct RequestMetrics {
+  std::unordered_map<std::string, metrics::Counter*> requests;
+  std::unordered_map<std::string, metrics::Histogram*> durations;
+  std::unordered_map<std::string, metrics::Histogram*> upstream;
+  std::unordered_map<std::string, metrics::Histogram*> phases;
+  std::unordered_map<std::string, metrics::Counter*> tokens;
+
+  static RequestMetrics& local() {
+    thread_local RequestMetrics m;
+    return m;
+  }
+
+  template <class Map, class Make>
+  static auto& get(Map& map, const std::string& key, Make make) {
+    auto it = map.find(key);
+    if (it == map.end()) it = map.emplace(key, &make()).first;
+    return *it->second;
+  }
+};
+
+void observe_phase(std::string_view phase, std::chrono::microseconds d) {
+  auto& m = RequestMetrics::local();
+  const std::string key(phase);
+  RequestMetrics::get(m.phases, key, [&]() -> metrics::Histogram& {
+    return metrics::Registry::global().histogram("gw_pipeline_phase_duration_seconds",
+                                                 "Time spent in each pipeline phase",
+                                                 {{"phase", key}});
+  }).observe(static_cast<double>(d.count()) / 1e6);
+}
+
+void record_metrics(const RequestContext& ctx) {
+  auto& m = RequestMetrics::local();
+  auto& registry = metrics::Registry::global();
+  const std::string route = ctx.route ? ctx.route->name : "";
+  const std::string status = std::to_string(ctx.status);
+  const std::string reason(ctx.reason == Reason::None ? "" : code(ctx.reason));
+  RequestMetrics::get(m.requests, route + '\0' + status + '\0' + reason,
+                      [&]() -> metrics::Counter& {
+                        return registry.counter(
+                            "gw_http_requests_total", "Requests by route, status and reason code",
+                            {{"route", route}, {"status", status}, {"reason", reason}});
+                      })
+      .inc();
+  RequestMetrics::get(m.durations, route, [&]() -> metrics::Histogram& {
+    return registry.histogram("gw_http_request_duration_seconds",
+                              "Time from the request head to the last response byte",
+                              {{"route", route}});
+  }).observe(static_cast<double>(ctx.timings.total.count()) / 1e6);
+  if (ctx.upstream_reached && ctx.route) {
+    const std::string& up = ctx.route->upstream;
+    RequestMetrics::get(m.upstream, up, [&]() -> metrics::Histogram& {
+      return registry.histogram("gw_upstream_duration_seconds",
+                                "Time to the upstream's response head", {{"upstream", up}});
+    }).observe(static_cast<double>(ctx.timings.upstream.count()) / 1e6);
+  }
+  if (ctx.model && ctx.usage.reported) {
+    const std::string& model = ctx.model->model;
+    RequestMetrics::get(m.tokens, model + "\0in", [&]() -> metrics::Counter& {
+      return registry.counter("gw_tokens_total", "Tokens reported by upstreams",
+                              {{"model", model}, {"direction", "input"}});
+    }).inc(static_cast<std::uint64_t>(ctx.usage.input_tokens));
+    RequestMetrics::get(m.tokens, model + "\0out", [&]() -> metrics::Counter& {
+      return registry.counter("gw_tokens_total", "Tokens reported by upstreams",
+                              {{"model", model}, {"direction", "output"}});
+    }).inc(static_cast<std::uint64_t>(ctx.usage.output_tokens));
+  }
+}
+
+void access_log(const RequestContext& ctx) {
+  static auto logger = spdlog::get("access");
+  if (!logger || !logger->should_log(spdlog::level::info)) return;
+  json::object line;
+  char time[32];
+  const auto t = std::chrono::system_clock::to_time_t(ctx.received_at);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(time, sizeof time, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  line["time"] = time;
+  line["request_id"] = ctx.request_id;
+  line["client"] = ctx.client_address;
+  line["method"] = ctx.method;
+  line["path"] = ctx.path.empty() ? ctx.target.substr(0, 256) : ctx.path;
+  line["status"] = ctx.status;
+  if (ctx.reason != Reason::None) line["reason"] = code(ctx.reason);
+  if (ctx.route) {
+    line["route"] = ctx.route->name;
+    line["upstream"] = ctx.route->upstream;
+  }
+  if (ctx.identity) line["user"] = ctx.identity->user_id;
+  if (ctx.model) line["model"] = ctx.model->model;
+  if (ctx.mcp && !ctx.mcp->tool.empty()) line["tool"] = ctx.mcp->tool;
+  if (ctx.decision != Decision::None) line["decision"] = to_string(ctx.decision);
+  if (ctx.usage.reported) {
+    line["tokens_in"] = ctx.usage.input_tokens;
+    line["tokens_out"] = ctx.usage.output_tokens;
+  }
+  line["bytes_in"] = ctx.body_bytes;
+  line["bytes_out"] = ctx.response_bytes;
+  line["duration_ms"] = static_cast<double>(ctx.timings.total.count()) / 1000.0;
+  if (ctx.upstream_reached) {
+    line["upstream_ms"] = static_cast<double>(ctx.timings.upstream.count()) / 1000.0;
+  }
+  logger->info(json::serialize(line));
+}
+
+std::chrono::microseconds* phase_slot(RequestContext& ctx, std::string_view stage) {
+  if (stage == "identity") return &ctx.timings.identity;
+  if (stage == "route" || stage == "route_body") return &ctx.timings.route;
+  if (stage == "policy") return &ctx.timings.policy;
+  if (stage == "content") return &ctx.timings.content;
+  if (stage == "limits") return &ctx.timings.limits;
+  return nullptr;
+}
+
+std::string server_timing(const RequestContext& ctx) {
+  std::string out;
+  auto add = [&](std::string_view name, std::chrono::microseconds d) {
+    if (d.count() == 0) return;
+    if (!out.empty()) out += ", ";
+    out += std::string(name) + ";dur=" + std::to_string(static_cast<double>(d.count()) / 1000.0);
+  };
+  add("identity", ctx.timings.identity);
+  add("route", ctx.timings.route);
+  add("policy", ctx.timings.policy);
+  add("content", ctx.timings.content);
+  add("limits", ctx.timings.limits);
+  return out;
+}
+
+template <class Stream>
+class Session {
+ public:
+  Session(Runtime& rt, Worker& worker, Stream& stream, ConnectionSlot& slot, std::string client,
+          bool is_tls, bool is_admin)
+      : rt_(rt),
+        worker_(worker),
+        stream_(stream),
+        slot_(slot),
+        client_(std::move(client)),
+        is_tls_(is_tls),
+        is_admin_(is_admin) {}
+
+  net::awaitable<void> run() {
+    bool first = true;
+    while (!rt_.draining.load()) {
+      const bool keep_going = co_await handle_one(first);
+      first = false;
+      if (!keep_going) break;
+    }
+  }
+
+ private:
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+  const ServerSettings& settings() const { return rt_.config.server; }
+
+  void begin(RequestContext& ctx) {
+    ctx.received_at = std::chrono::system_clock::now();
+    ctx.started = std::chrono::steady_clock::now();
+    ctx.client_address = client_;
+    ctx.is_tls = is_tls_;
+  }
+
+  net::awaitable<bool> handle_one(bool first) {
+    std::optional<bhttp::request_parser<bhttp::empty_body>> head;
+    head.emplace();
+    head->header_limit(static_cast<std::uint32_t>(settings().max_header_bytes));
+    head->body_limit(settings().max_body_bytes);
+    lowest().expires_after(first ? settings().header_read_timeout : settings().idle_timeout);
+    slot_.idle = true;
+    auto [ec, n] = co_await bhttp::async_read_header(stream_, buffer_, *head, kTuple);
+    (void)n;
+    slot_.idle = false;
+    if (ec) co_return co_await reject_unreadable(ec, head->got_some());
+
+    auto& req = head->get();
+    RequestContext ctx;
+    begin(ctx);
+    ctx.method = std::string(req.method_string());
+    ctx.target = std::string(req.target());
+    collect_headers(ctx, req.base());
+    const auto client_id = ctx.header("x-request-id");
+    ctx.request_id =
+        proxy::accept_request_id(client_id) ? std::string(client_id) : new_request_id();
+    const unsigned version = req.version();
+    bool keep_alive = req.keep_alive() && !rt_.draining.load();
+    const bool has_body = !head->is_done();
+
+    if (ctx.target.size() > settings().max_target_bytes) {
+      co_await reply_local(ctx,
+                           Verdict::reject(Reason::UriTooLong, "the request-target is too long"),
+                           version, false);
+      complete(ctx);
+      co_return false;
+    }
+    if (co_await serve_builtin(ctx, version, keep_alive && !has_body)) {
+      co_return keep_alive && !has_body;
+    }
+    if (is_admin_) {
+      co_await reply_local(ctx, Verdict::reject(Reason::NoRoute, "not an admin endpoint"), version,
+                           keep_alive && !has_body);
+      co_return keep_alive && !has_body;
+    }
+
+    // The pipeline. Stages before the first one that needs the body run before it is read.
+    std::optional<bhttp::request_parser<bhttp::string_body>> buffered;
+    bool body_read = !has_body;
+    if (!has_body) ctx.body_buffered = true;
+    Verdict verdict;
+    for (Stage* stage : rt_.stage_list) {
+      if (!body_read && stage->needs_body(ctx)) {
+        body_read = true;
+        auto read = co_await read_body(head, buffered, ctx);
+        if (!read) {
+          verdict = Verdict::reject(read.error().reason, read.error().detail);
+          keep_alive = false;
+          break;
+        }
+      }
+      const auto t0 = std::chrono::steady_clock::now();
+      verdict = co_await stage->on_request(ctx);
+      const auto spent = std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::steady_clock::now() - t0);
+      if (auto* slot = phase_slot(ctx, stage->name())) *slot += spent;
+      observe_phase(stage->name(), spent);
+      if (!verdict.proceeds()) break;
+    }
+    if (!verdict.proceeds()) {
+      // An unread body would be taken for the next request: close instead.
+      const bool keep = keep_alive && body_read;
+      const bool written = co_await reply_local(ctx, verdict, version, keep);
+      complete(ctx);
+      co_return keep&& written;
+    }
+
+    std::optional<bhttp::request_parser<bhttp::buffer_body>> streamed;
+    if (!body_read) {
+      const auto length = head->content_length();
+      if (length && *length <= kBufferSmallBodies) {
+        auto read = co_await read_body(head, buffered, ctx);
+        if (!read) {
+          co_await reply_local(ctx, Verdict::reject(read.error().reason, read.error().detail),
+                               version, false);
+          complete(ctx);
+          co_return false;
+        }
+      } else {
+        co_await send_continue(ctx);
+        streamed.emplace(std::move(*head));
+        collect_headers(ctx, streamed->get().base());
+      }
+    }
+    if (settings().server_timing) {
+      if (auto timing = server_timing(ctx); !timing.empty()) {
+        ctx.response_headers.emplace_back("Server-Timing", std::move(timing));
+      }
+    }
+
+    proxy::ForwardRequest<Stream> request{stream_,
+                                          buffer_,
+                                          streamed ? &*streamed : nullptr,
+                                          ctx,
+                                          *rt_.proxy,
+                                          worker_.pool,
+                                          rt_.stage_list,
+                                          keep_alive,
+                                          version,
+                                          settings().idle_timeout};
+    auto result = co_await proxy::forward(request);
+    bool keep = result.client_keep_alive && !result.error;
+    if (result.error) {
+      ctx.reason = result.error->reason;
+      if (!result.response_started) {
+        // Nothing reached the client yet: answer with the error. A half-read streamed body
+        // means the connection cannot be reused.
+        keep = keep_alive && !streamed;
+        if (result.finishing_done) {
+          co_await write_local(ctx, Verdict::reject(result.error->reason, result.error->detail),
+                               version, keep);
+        } else {
+          keep =
+              co_await reply_local(ctx, Verdict::reject(result.error->reason, result.error->detail),
+                                   version, keep) &&
+              keep;
+        }
+      }
+    }
+    complete(ctx);
+    co_return keep && !rt_.draining.load();
+  }
+
+  // The head could not be read: say why when there is someone to tell.
+  net::awaitable<bool> reject_unreadable(const boost::system::error_code& ec, bool got_some) {
+    if (ec == bhttp::error::end_of_stream || ec == net::error::operation_aborted ||
+        ec == net::error::connection_reset || ec == net::error::eof ||
+        ec == beast::error::timeout || !got_some) {
+      co_return false;  // closed, cancelled, or timed out (the stream is already closed)
+    }
+    Reason reason = Reason::BadRequest;
+    std::string detail = "malformed HTTP request: " + ec.message();
+    if (ec == bhttp::error::header_limit) {
+      reason = Reason::HeaderTooLarge;
+      detail = "request headers exceed " + std::to_string(settings().max_header_bytes) + " bytes";
+    } else if (ec == bhttp::error::body_limit) {
+      reason = Reason::BodyTooLarge;
+      detail = "request body exceeds " + std::to_string(settings().max_body_bytes) + " bytes";
+    }
+    RequestContext ctx;
+    begin(ctx);
+    ctx.request_id = new_request_id();
+    co_await reply_local(ctx, Verdict::reject(reason, detail), 11, false);
+    complete(ctx);
+    co_return false;
+  }
+
+  net::awaitable<void> send_continue(const RequestContext& ctx) {
+    if (!iequals(ctx.header("expect"), "100-continue")) co_return;
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    lowest().expires_after(settings().body_read_timeout);
+    co_await net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()), kTuple);
+  }
+
+  net::awaitable<Result<void>> read_body(
+      std::optional<bhttp::request_parser<bhttp::empty_body>>& head,
+      std::optional<bhttp::request_parser<bhttp::string_body>>& buffered, RequestContext& ctx) {
+    if (head->is_done()) {
+      ctx.body_buffered = true;
+      co_return Result<void>{};
+    }
+    co_await send_continue(ctx);
+    buffered.emplace(std::move(*head));
+    buffered->body_limit(settings().max_body_bytes);
+    collect_headers(ctx, buffered->get().base());
+    lowest().expires_after(settings().body_read_timeout);
+    auto [ec, n] = co_await bhttp::async_read(stream_, buffer_, *buffered, kTuple);
+    (void)n;
+    if (ec) {
+      if (ec == bhttp::error::body_limit) {
+        co_return make_error(
+            Reason::BodyTooLarge,
+            "request body exceeds " + std::to_string(settings().max_body_bytes) + " bytes");
+      }
+      if (ec == beast::error::timeout) {
+        co_return make_error(Reason::RequestTimeout, "the request body did not arrive in time");
+      }
+      co_return make_error(Reason::BadRequest, "cannot read the request body: " + ec.message());
+    }
+    ctx.body = std::move(buffered->get().body());
+    ctx.body_buffered = true;
+    ctx.body_bytes = ctx.body.size();
+    co_return Result<void>{};
+  }
+
+  // Built-in endpoints; true when the request was one of them.
+  net::awaitable<bool> serve_builtin(RequestContext& ctx, unsigned version, bool keep_alive) {
+    if (ctx.method != "GET" && ctx.method != "HEAD") co_return false;
+    const std::string_view path = std::string_view(ctx.target).substr(0, ctx.target.find('?'));
+    int status = 200;
+    std::string body;
+    std::string content_type = "application/json";
+    if (path == "/healthz") {
+      body = R"({"status":"ok"})";
+    } else if (path == "/readyz") {
+      const bool ready = rt_.ready();
+      status = ready ? 200 : 503;
+      body = ready ? R"({"status":"ready"})"
+                   : R"({"status":"not_ready","reason":"identity provider keys not fetched yet"})";
+    } else if (path == "/.well-known/jwks.json") {
+      body = rt_.proxy->jwks();
+      content_type = "application/jwk-set+json";
+    } else if (path == "/metrics" && is_admin_) {
+      body = metrics::Registry::global().render();
+      content_type = "text/plain; version=0.0.4; charset=utf-8";
+    } else {
+      co_return false;
+    }
+    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(status), version};
+    res.set(bhttp::field::content_type, content_type);
+    res.set(bhttp::field::cache_control, "no-store");
+    res.set("X-Request-Id", ctx.request_id);
+    res.body() = std::move(body);
+    res.keep_alive(keep_alive);
+    res.prepare_payload();
+    if (ctx.method == "HEAD") res.body().clear();
+    lowest().expires_after(settings().idle_timeout);
+    co_await bhttp::async_write(stream_, res, kTuple);
+    co_return true;
+  }
+
+  // Answers with the verdict's status and JSON body after the finishing hooks.
+  net::awaitable<bool> reply_local(RequestContext& ctx, const Verdict& verdict, unsigned version,
+                                   bool keep_alive) {
+    ctx.status = status(verdict.reason);
+    ctx.reason = verdict.reason;
+    const Completion completion{ctx.status, verdict.reason, ctx.upstream_reached};
+    for (Stage* stage : rt_.stage_list) co_await stage->on_finishing(ctx, completion);
+    co_return co_await write_local(ctx, verdict, version, keep_alive);
+  }
+
+  net::awaitable<bool> write_local(RequestContext& ctx, const Verdict& verdict, unsigned version,
+                                   bool keep_alive) {
+    ctx.status = status(verdict.reason);
+    ctx.reason = verdict.reason;
+    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(ctx.status), version};
+    res.set(bhttp::field::content_type,
+            verdict.content_type.empty() ? "application/json" : verdict.content_type);
+    res.set(bhttp::field::cache_control, "no-store");
+    res.set("X-Request-Id", ctx.request_id);
+    for (const auto& [name, value] : ctx.response_headers) res.insert(name, value);
+    res.body() = verdict.body.empty() ? error_body(verdict.reason, verdict.detail) : verdict.body;
+    res.keep_alive(keep_alive && !rt_.draining.load());
+    res.prepare_payload();
+    ctx.response_bytes = res.body().size();
+    lowest().expires_after(settings().idle_timeout);
+    auto [ec, n] = co_await bhttp::async_write(stream_, res, kTuple);
+    (void)n;
+    co_return !ec;
+  }
+
+  void complete(RequestContext& ctx) {
+    ctx.timings.total = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - ctx.started);
+    const Completion completion{ctx.status, ctx.reason, ctx.upstream_reached};
+    for (Stage* stage : rt_.stage_list) stage->on_complete(ctx, completion);
+    record_metrics(ctx);
+    access_log(ctx);
+  }
+
+  Runtime& rt_;
+  Worker& worker_;
+  Stream& stream_;
+  ConnectionSlot& slot_;
+  std::string client_;
+  bool is_tls_;
+  bool is_admin_;
+  beast::flat_buffer buffer_;
+};
+
+// Registers the connection with its worker for the whole session.
+class SlotGuard {
+ public:
+  SlotGuard(Runtime& rt, Worker& worker, beast::tcp_stream& stream) : rt_(rt), worker_(worker) {
+    it_ = worker_.connections.insert(worker_.connections.end(), ConnectionSlot{&stream, false});
+    rt_.active_connections.fetch_add(1);
+    rt_.metrics.connections_active.add(1);
+    rt_.metrics.connections_total.inc();
+  }
+  ~SlotGuard() {
+    worker_.connections.erase(it_);
+    rt_.active_connections.fetch_sub(1);
+    rt_.metrics.connections_active.add(-1);
+  }
+  SlotGuard(const SlotGuard&) = delete;
+  SlotGuard& operator=(const SlotGuard&) = delete;
+  ConnectionSlot& slot() { return *it_; }
+
+ private:
+  Runtime& rt_;
+  Worker& worker_;
+  std::list<ConnectionSlot>::iterator it_;
+};
+
+net::awaitable<void> run_plain(Runtime& rt, Worker& worker, net::ip::tcp::socket socket,
+                               std::string client, bool admin) {
+  beast::tcp_stream stream(std::move(socket));
+  SlotGuard guard(rt, worker, stream);
+  Session<beast::tcp_stream> session(rt, worker, stream, guard.slot(), std::move(client), false,
+                                     admin);
+  co_await session.run();
+  boost::system::error_code ignored;
+  stream.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+}
+
+net::awaitable<void> run_tls(Runtime& rt, Worker& worker, net::ip::tcp::socket socket,
+                             std::string client) {
+  beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *rt.server_tls);
+  SlotGuard guard(rt, worker, stream.next_layer());
+  stream.next_layer().expires_after(rt.config.server.header_read_timeout);
+  auto [ec] = co_await stream.async_handshake(net::ssl::stream_base::server, kTuple);
+  if (ec) co_return;
+  Session<beast::ssl_stream<beast::tcp_stream>> session(rt, worker, stream, guard.slot(),
+                                                        std::move(client), true, false);
+  co_await session.run();
+  stream.next_layer().expires_after(std::chrono::seconds(1));
+  co_await stream.async_shutdown(kTuple);
+}
+
+}  // namespace
+
+void start_session(Runtime& rt, Worker& worker, net::ip::tcp::socket socket, bool admin) {
+  boost::system::error_code ec;
+  auto remote = socket.remote_endpoint(ec);
+  std::string client = ec ? "unknown" : remote.address().to_string();
+  socket.set_option(net::ip::tcp::no_delay(true), ec);
+  auto on_done = [&rt](std::exception_ptr error) {
+    if (!error) return;
+    rt.metrics.bugs_total.inc();
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      spdlog::error("connection ended by an unexpected exception: {}", e.what());
+    } catch (...) {
+      spdlog::error("connection ended by an unexpected exception");
+    }
+  };
+  if (rt.server_tls && !admin) {
+    net::co_spawn(worker.ioc, run_tls(rt, worker, std::move(socket), std::move(client)), on_done);
+  } else {
+    net::co_spawn(worker.ioc, run_plain(rt, worker, std::move(socket), std::move(client), admin),
+                  on_done);
+  }
+}
+
+void close_idle_connections(Worker& worker) {
+  for (auto& slot : worker.connections) {
+    if (slot.idle && slot.stream != nullptr) slot.stream->cancel();
+  }
+}
+
+}  // namespace gw::server

@@ -1,0 +1,82 @@
+#include "server/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace gw::server {
+namespace {
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  const auto path = std::filesystem::temp_directory_path() / name;
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+constexpr const char* kValid = R"(
+server:
+  listen: 127.0.0.1:0
+identity:
+  issuers:
+    - issuer: http://127.0.0.1:9000
+      audiences: [api://gateway]
+upstreams:
+  calendar: {url: "http://127.0.0.1:7000"}
+routes:
+  - {name: calendar, prefix: /calendar, upstream: calendar}
+)";
+
+TEST(ConfigTest, AValidFileLoads) {
+  config::Problems problems;
+  auto config = load_config(write_temp("gw-valid.yaml", kValid), problems);
+  ASSERT_TRUE(config) << problems.format();
+  EXPECT_EQ(config->server.listen.port, 0);
+  EXPECT_EQ(config->routes.routes.size(), 1u);
+  EXPECT_EQ(config->proxy.headers.user_id, "X-User-Id");
+}
+
+TEST(ConfigTest, EveryProblemIsReportedWithFileLineAndKey) {
+  const auto file = write_temp("gw-bad.yaml", R"(server:
+  listen: nowhere
+  timeouts: {idle: forever}
+identity:
+  issuers:
+    - issuer: http://127.0.0.1:9000
+      audiences: [api://gateway]
+upstreams:
+  calendar: {url: "ftp://x"}
+routes:
+  - {name: calendar, prefix: /calendar, upstream: calender}
+extra: 1
+)");
+  config::Problems problems(file);
+  EXPECT_FALSE(load_config(file, problems));
+  const auto text = problems.format();
+  EXPECT_NE(text.find(file + ":2: server.listen: expected host:port"), std::string::npos) << text;
+  EXPECT_NE(text.find(file + ":3: server.timeouts.idle: expected a duration"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("upstreams.calendar.url: expected an http:// or https:// URL"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("routes[0].upstream: names no upstream"), std::string::npos) << text;
+  EXPECT_NE(text.find(file + ":12: extra: unknown key"), std::string::npos) << text;
+}
+
+TEST(ConfigTest, MissingFileIsAProblemNotACrash) {
+  config::Problems problems("/nonexistent/gw.yaml");
+  EXPECT_FALSE(load_config("/nonexistent/gw.yaml", problems));
+  EXPECT_NE(problems.format().find("cannot open"), std::string::npos);
+}
+
+TEST(ConfigTest, AddressesParse) {
+  EXPECT_EQ(parse_address("127.0.0.1:8080")->port, 8080);
+  EXPECT_EQ(parse_address("[::1]:9")->host, "::1");
+  EXPECT_EQ(parse_address(":80")->host, "0.0.0.0");
+  EXPECT_FALSE(parse_address("localhost"));
+  EXPECT_FALSE(parse_address("1.2.3.4:99999"));
+  EXPECT_FALSE(parse_address("::1:80"));
+}
+
+}  // namespace
+}  // namespace gw::server
