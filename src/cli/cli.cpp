@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "cli/audit_command.hpp"
+#include "cli/policy_command.hpp"
 #include "server/config.hpp"
 #include "server/server.hpp"
 
@@ -57,6 +59,9 @@ int run(int argc, char** argv) {
   auto* check_cmd = app.add_subcommand("check", "Validate a configuration file and exit");
   check_cmd->add_option("-c,--config", config_file, "Configuration file (YAML or JSON)")
       ->required();
+
+  add_audit_commands(app);
+  add_policy_commands(app);
 
   try {
     app.parse(argc, argv);

@@ -19,8 +19,8 @@ struct Identity {
   std::vector<std::string> scopes;
   std::string issuer;
   std::vector<std::string> audiences;
-  std::int64_t expires_at = 0;  // seconds since the epoch
-  std::string client_id;        // azp / client_id when present
+  std::int64_t expires_at = 0;                        // seconds since the epoch
+  std::string client_id;                              // azp / client_id when present
   std::shared_ptr<const boost::json::object> claims;  // the whole verified payload
 
   bool has_role(std::string_view role) const noexcept;

@@ -102,8 +102,7 @@ Registry::Family& Registry::family(const std::string& name, Kind kind, const std
   return it->second;
 }
 
-Counter& Registry::counter(const std::string& name, const std::string& help,
-                           const Labels& labels) {
+Counter& Registry::counter(const std::string& name, const std::string& help, const Labels& labels) {
   std::lock_guard lock(mutex_);
   auto& slot = family(name, Kind::Counter, help).counters[labels];
   if (!slot) slot = std::make_unique<Counter>();

@@ -28,16 +28,16 @@ enum class Reason {
   JwksUnavailable,  // 503: no keys were ever fetched for the issuer
 
   // request shape
-  NoRoute,             // 404
-  MethodNotAllowed,    // 405
-  InvalidPath,         // 400: escapes its route or has encoded slashes
-  BadRequest,          // 400: unparseable HTTP
-  HeaderTooLarge,      // 431
-  UriTooLong,          // 414
-  BodyTooLarge,        // 413
-  RequestTimeout,      // 408
-  InvalidJson,         // 400
-  MissingModel,        // 400
+  NoRoute,               // 404
+  MethodNotAllowed,      // 405
+  InvalidPath,           // 400: escapes its route or has encoded slashes
+  BadRequest,            // 400: unparseable HTTP
+  HeaderTooLarge,        // 431
+  UriTooLong,            // 414
+  BodyTooLarge,          // 413
+  RequestTimeout,        // 408
+  InvalidJson,           // 400
+  MissingModel,          // 400
   UnsupportedMediaType,  // 415
 
   // policy (403)
@@ -58,8 +58,8 @@ enum class Reason {
   BudgetExhausted,
 
   // proxy
-  UpstreamUnavailable,  // 502
-  UpstreamTimeout,      // 504
+  UpstreamUnavailable,    // 502
+  UpstreamTimeout,        // 504
   UpstreamProtocolError,  // 502
 
   // gateway

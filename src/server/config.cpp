@@ -107,6 +107,19 @@ std::optional<Config> load_config(const std::string& path, config::Problems& pro
   std::vector<std::string> upstream_names;
   for (const auto& [name, up] : c.proxy.upstreams) upstream_names.push_back(name);
   c.routes = route::parse_config(root, upstream_names);
+  if (auto policy = root.map("policy")) {
+    c.policy = policy::parse_config(*policy, c.base_dir);
+  } else {
+    c.policy.compile();
+  }
+  if (auto audit = root.map("audit")) {
+    c.audit = audit::parse_config(*audit, c.base_dir);
+  } else {
+    // No section: the embedded default, a SQLite file beside the config.
+    auto empty = YAML::Node(YAML::NodeType::Map);
+    config::Map defaults(empty, "audit", problems);
+    c.audit = audit::parse_config(defaults, c.base_dir);
+  }
 
   root.check_unknown_keys();
   if (!problems.empty()) return std::nullopt;

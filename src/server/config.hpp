@@ -8,8 +8,10 @@
 #include <optional>
 #include <string>
 
+#include "audit/audit.hpp"
 #include "core/config_reader.hpp"
 #include "identity/identity.hpp"
+#include "policy/policy.hpp"
 #include "proxy/proxy.hpp"
 #include "route/route.hpp"
 
@@ -55,6 +57,8 @@ struct Config {
   identity::IdentityConfig identity;
   route::RouteConfig routes;
   proxy::ProxyConfig proxy;
+  policy::PolicyConfig policy;  // absent section = empty policy: everything denied
+  audit::AuditConfig audit;     // absent section = SQLite beside the config file
 };
 
 // Parses "host:port", "[v6]:port" or ":port".

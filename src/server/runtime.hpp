@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "audit/audit.hpp"
 #include "core/metrics.hpp"
 #include "core/stage.hpp"
 #include "identity/identity.hpp"
@@ -51,6 +52,7 @@ class Runtime {
  public:
   Config config;
   std::shared_ptr<identity::Authenticator> authenticator;
+  std::shared_ptr<audit::AuditLog> audit_log;  // null when audit is disabled
   proxy::ProxyConstSharedPtr proxy;
   std::vector<StagePtr> stages;
   std::vector<Stage*> stage_list;

@@ -13,6 +13,7 @@
 #include <csignal>
 
 #include "http/http.hpp"
+#include "policy/policy.hpp"
 #include "route/route.hpp"
 #include "server/runtime.hpp"
 
@@ -139,12 +140,21 @@ Result<std::unique_ptr<Server>> Server::create(Config config) {
   rt->authenticator =
       identity::Authenticator::create(c.identity, std::move(fetcher), system_clock());
 
-  // The pipeline, in order. The route match runs first so that public routes skip identity
-  // and an unknown path never reaches anything else.
+  if (c.audit.enabled) {
+    auto log = audit::AuditLog::create(c.audit);
+    if (!log) return log.error();
+    rt->audit_log = std::move(*log);
+  }
+
+  // The pipeline, in order. Audit opens first so that every request is recorded, rejected
+  // ones included; the route match runs before identity so that public routes skip it and
+  // an unknown path reaches nothing else.
   auto routes = std::make_shared<const route::RouteConfig>(c.routes);
+  if (rt->audit_log) rt->stages.push_back(audit::make_stage(rt->audit_log));
   rt->stages.push_back(route::make_match_stage(routes));
   rt->stages.push_back(identity::make_stage(rt->authenticator));
   rt->stages.push_back(route::make_body_stage(routes));
+  rt->stages.push_back(policy::make_stage(std::make_shared<const policy::PolicyConfig>(c.policy)));
   for (auto& s : rt->stages) rt->stage_list.push_back(s.get());
 
   unsigned n = c.server.workers;
@@ -176,6 +186,12 @@ int Server::run() {
     net::co_spawn(w->ioc, accept_loop(rt, *w, *w->acceptor, false), net::detached);
     if (w->admin_acceptor) {
       net::co_spawn(w->ioc, accept_loop(rt, *w, *w->admin_acceptor, true), net::detached);
+    }
+  }
+  if (rt.audit_log) {
+    if (auto started = rt.audit_log->start(); !started) {
+      spdlog::error("audit: {}", started.error().detail);
+      return 1;
     }
   }
   rt.authenticator->start(rt.workers[0]->ioc.get_executor());
@@ -224,6 +240,7 @@ int Server::run() {
     if (w->thread.joinable()) w->thread.join();
   }
   if (left > 0) spdlog::warn("drain timeout: {} connections cut", left);
+  if (rt.audit_log) rt.audit_log->stop();  // flushes what is queued
   spdlog::info("stopped");
   spdlog::shutdown();
   return 0;
