@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -76,10 +77,12 @@ class JsonlSink final : public Sink {
   Result<Head> open(const std::string& instance_id) override {
     // A line cut short by a crash was never acknowledged as durable: drop it.
     std::error_code ec;
-    if (fs::exists(config_.path, ec)) {
+    if (auto size = fs::file_size(config_.path, ec); !ec && size > 0) {
       std::ifstream in(config_.path, std::ios::binary);
-      std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      if (!content.empty() && content.back() != '\n') {
+      in.seekg(-1, std::ios::end);
+      if (in.get() != '\n') {
+        in.seekg(0);
+        std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
         auto keep = content.rfind('\n');
         fs::resize_file(config_.path, keep == std::string::npos ? 0 : keep + 1, ec);
       }

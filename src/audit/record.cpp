@@ -152,7 +152,8 @@ Entry make_request_entry(const RequestContext& ctx) {
   e.client_address = ctx.client_address;
   e.user_agent = std::string(ctx.header("user-agent"));
   e.method = ctx.method;
-  e.path = ctx.path.empty() ? ctx.target : ctx.path;
+  // Never the query string: it may carry secrets (api keys, signed URLs).
+  e.path = ctx.path.empty() ? ctx.target.substr(0, ctx.target.find('?')) : ctx.path;
   if (ctx.route) {
     e.route = ctx.route->name;
     e.upstream = ctx.route->upstream;

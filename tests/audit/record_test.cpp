@@ -130,3 +130,30 @@ TEST(RecordTest, RequestEntryTakesIdentityRouteUsageAndCountsOnlyPii) {
 
 }  // namespace
 }  // namespace gw::audit
+
+namespace gw::audit {
+namespace {
+
+TEST(RecordTest, PathNeverCarriesTheQueryString) {
+  RequestContext ctx;
+  ctx.target = "/v1/models?api_key=sk-secret";
+  EXPECT_EQ(make_request_entry(ctx).path, "/v1/models");
+  ctx.path = "/v1/models";
+  ctx.query = "api_key=sk-secret";
+  EXPECT_EQ(make_request_entry(ctx).path, "/v1/models");
+}
+
+TEST(RecordTest, RequestWithoutIdentityOrPolicyIsStillAuditable) {
+  RequestContext ctx;
+  ctx.request_id = "r-401";
+  ctx.reason = Reason::MissingToken;
+  ctx.status = 401;
+  Entry e = make_request_entry(ctx);
+  EXPECT_EQ(e.user_id, "");
+  EXPECT_EQ(e.decision, "none");
+  EXPECT_EQ(e.reason, "missing_token");
+  EXPECT_EQ(e.status, 401);
+}
+
+}  // namespace
+}  // namespace gw::audit
