@@ -5,7 +5,6 @@
 
 #include "cli/audit_command.hpp"
 #include "cli/policy_command.hpp"
-#include "cli/policy_command.hpp"
 #include "server/config.hpp"
 #include "server/server.hpp"
 
@@ -60,7 +59,6 @@ int run(int argc, char** argv) {
   auto* check_cmd = app.add_subcommand("check", "Validate a configuration file and exit");
   check_cmd->add_option("-c,--config", config_file, "Configuration file (YAML or JSON)")
       ->required();
-  add_policy_commands(app);
 
   add_audit_commands(app);
   add_policy_commands(app);
