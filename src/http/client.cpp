@@ -230,9 +230,13 @@ net::awaitable<Result<std::string>> fetch(std::string url, FetchOptions options)
   auto& c = **conn;
   std::string target = endpoint->base_path.empty() ? "/" : endpoint->base_path;
   target += target_query;
-  Result<std::string> body =
-      c.secure ? co_await get(*c.secure, c.buffer, *endpoint, target, options, c.lowest_layer())
-               : co_await get(*c.plain, c.buffer, *endpoint, target, options, c.lowest_layer());
+  // No co_await inside ?: here: g++ 12 destroys such temporaries twice.
+  Result<std::string> body = make_error(Reason::Internal, "unreachable", Origin::Internal);
+  if (c.secure) {
+    body = co_await get(*c.secure, c.buffer, *endpoint, target, options, c.lowest_layer());
+  } else {
+    body = co_await get(*c.plain, c.buffer, *endpoint, target, options, c.lowest_layer());
+  }
   boost::system::error_code ignored;
   c.lowest_layer().socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
   co_return body;

@@ -118,8 +118,13 @@ class Forwarder {
         conn_ = std::move(*connected);
       }
       ++conn_->requests;
-      auto sent = conn_->secure ? co_await exchange_head(*conn_->secure)
-                                : co_await exchange_head(*conn_->plain);
+      // No co_await inside ?: here: g++ 12 destroys such temporaries twice.
+      Result<void> sent;
+      if (conn_->secure) {
+        sent = co_await exchange_head(*conn_->secure);
+      } else {
+        sent = co_await exchange_head(*conn_->plain);
+      }
       if (sent) break;
       conn_.reset();
       if (!(reused && r_.ctx.body_buffered && stale_)) {

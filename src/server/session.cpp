@@ -157,10 +157,8 @@ void access_log(const RequestContext& ctx) {
   }
   line["bytes_in"] = ctx.body_bytes;
   line["bytes_out"] = ctx.response_bytes;
-  line["duration_ms"] = static_cast<double>(ctx.timings.total.count()) / 1000.0;
-  if (ctx.upstream_reached) {
-    line["upstream_ms"] = static_cast<double>(ctx.timings.upstream.count()) / 1000.0;
-  }
+  line["duration_us"] = ctx.timings.total.count();
+  if (ctx.upstream_reached) line["upstream_us"] = ctx.timings.upstream.count();
   logger->info(json::serialize(line));
 }
 
