@@ -188,9 +188,18 @@ describe('identity injection (seed directions 1 and 2)', () => {
     assert.equal(payload.sub, 'alice_123');
     assert.ok(payload.exp > Date.now() / 1000 && payload.exp <= Date.now() / 1000 + 120, JSON.stringify(payload));
     assert.ok(['EdDSA', 'ES256'].includes(protectedHeader.alg));
-    // A client-sent assertion header is not passed through on routes without one.
-    const plain = await gw.request('/calendar/echo', { token, headers: { 'x-gateway-assertion': assertion } });
-    assert.equal(plain.json.headers['x-gateway-assertion'], undefined, 'client-sent assertion forwarded');
+    // A client-sent assertion header never replaces the gateway's own.
+    const forged = await rawRequest(gw.port, [
+      'GET /signed/calendar/echo HTTP/1.1', `Host: 127.0.0.1:${gw.port}`, `Authorization: Bearer ${await idp.token({ sub: 'bob_456' })}`,
+      `X-Gateway-Assertion: ${assertion}`,
+    ].join('\r\n'));
+    expectStatus(forged, 200, gw);
+    const raw = forged.json.rawHeaders;
+    const copies = raw.flatMap((v, i) => (i % 2 === 0 && v.toLowerCase() === 'x-gateway-assertion' ? [raw[i + 1]] : []));
+    assert.equal(copies.length, 1, JSON.stringify(raw));
+    assert.notEqual(copies[0], assertion);
+    const { payload: bobs } = await jwtVerify(copies[0], createLocalJWKSet(jwks.json));
+    assert.equal(bobs.sub, 'bob_456');
   });
 
   it('writes one JSON access-log line per request on stdout', async () => {

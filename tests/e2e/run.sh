@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end tests: tests/e2e/run.sh BINARY [node --test args...]
+# End-to-end tests: tests/e2e/run.sh BINARY [node --test options] [FILE.test.mjs...]
 # Runs every tests/e2e/*.test.mjs with node's test runner against the given gatewaystack binary.
 # The tests start their own IdP, upstreams, Redis and PostgreSQL on free loopback ports.
 set -euo pipefail
@@ -26,9 +26,14 @@ done
 cd "$here"
 export GATEWAYSTACK_BIN="$bin"
 shopt -s nullglob
-files=(./*.test.mjs)
+# Test files named among the arguments run alone; otherwise every *.test.mjs.
+files=() opts=()
+for a in "$@"; do
+  if [[ $a == *.test.mjs ]]; then files+=("$a"); else opts+=("$a"); fi
+done
+(( ${#files[@]} )) || files=(./*.test.mjs)
 if [[ ${#files[@]} -eq 0 ]]; then
   echo "e2e: no tests found in $here" >&2
   exit 1
 fi
-exec node --test --test-concurrency="${E2E_CONCURRENCY:-2}" --test-timeout="${E2E_TEST_TIMEOUT_MS:-180000}" "$@" "${files[@]}"
+exec node --test --test-concurrency="${E2E_CONCURRENCY:-2}" --test-timeout="${E2E_TEST_TIMEOUT_MS:-180000}" ${opts[@]+"${opts[@]}"} "${files[@]}"
