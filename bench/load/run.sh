@@ -30,6 +30,7 @@ while (( $# )); do
 done
 case "$cache" in on|off|both) ;; *) echo "--token-cache on|off|both" >&2; exit 2 ;; esac
 for tool in wrk nginx node curl; do command -v "$tool" >/dev/null || { echo "run.sh: $tool missing (scripts/setup)" >&2; exit 1; }; done
+bin="$(realpath "$bin" 2>/dev/null || echo "$bin")"
 [[ -x "$bin" ]] || { echo "run.sh: no binary at $bin (cmake --preset release && cmake --build --preset release)" >&2; exit 1; }
 [[ -d "$root/tests/e2e/node_modules/jose" ]] || { echo "run.sh: tests/e2e/node_modules missing (scripts/setup)" >&2; exit 1; }
 
@@ -152,6 +153,7 @@ to_ms() {  # "1.23ms" / "950.00us" / "1.02s" -> milliseconds
 }
 
 echo "bench: wrk -t$threads -c$connections -d$duration, $rounds rounds, nginx/gateway workers=$workers, $(nproc) cores"
+echo "bench: gateway audit = embedded default (SQLite in the temp dir), access log off, logging warn"
 echo "bench: upstream $up_port, nginx proxy $px_port, gateway(s) ${targets[*]:2}; logs in $dir"
 declare -A rps p50 p99
 status=0
