@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <random>
 
 #include "support/test_tokens.hpp"
 
@@ -104,6 +105,25 @@ TEST(JwtTest, CheckAlgorithmEnforcesTheIssuerAllowList) {
   const std::array<Algorithm, 2> both = {Algorithm::RS256, Algorithm::ES256};
   EXPECT_EQ(check_algorithm(*jwt, rs_only).error().reason, Reason::UnsupportedAlgorithm);
   EXPECT_TRUE(check_algorithm(*jwt, both));
+}
+
+// Random byte edits of a valid token: parsing never crashes and never yields a non-401 reason.
+TEST(JwtTest, MutatedTokensAreRefusedWithAClientReason) {
+  test::TestIssuer idp;
+  const std::string token = idp.mint(payload());
+  std::mt19937 rng(7);
+  for (int i = 0; i < 3000; ++i) {
+    std::string t = token;
+    const auto edits = 1 + rng() % 4;
+    for (unsigned e = 0; e < edits; ++e) {
+      t[rng() % t.size()] = static_cast<char>(rng() % 256);
+    }
+    if (rng() % 8 == 0) t.resize(rng() % t.size());
+    auto jwt = parse_jwt(t);
+    if (!jwt) {
+      EXPECT_EQ(status(jwt.error().reason), 401) << t;
+    }
+  }
 }
 
 }  // namespace
