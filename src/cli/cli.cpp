@@ -66,7 +66,11 @@ int run(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : kExitConfig;
+    // Commands end with CLI::Success or CLI::RuntimeError(code): keep their exit codes;
+    // anything else is a usage error.
+    const int code = app.exit(e);
+    if (dynamic_cast<const CLI::RuntimeError*>(&e) != nullptr) return code;
+    return code == 0 ? 0 : kExitConfig;
   }
   if (*serve_cmd) return serve(config_file);
   if (*check_cmd) return check(config_file);

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "core/strings.hpp"
 #include "proxy/forward.hpp"
 
 namespace gw::proxy {
@@ -32,7 +33,7 @@ RequestContext context_with(std::vector<HeaderView> headers) {
 std::vector<std::string> all(const bhttp::fields& f, std::string_view name) {
   std::vector<std::string> out;
   for (const auto& field : f) {
-    if (iequals(field.name_string(), name)) out.emplace_back(field.value());
+    if (gw::iequals(field.name_string(), name)) out.emplace_back(field.value());
   }
   return out;
 }
@@ -75,7 +76,8 @@ TEST(HeaderRewriteTest, HopByHopAndConnectionListedHeadersAreDropped) {
                            {"Content-Length", "12"}});
   bhttp::fields out;
   build_upstream_headers(ctx, upstream(), IdentityHeaderNames{}, "", out);
-  for (auto name : {"Connection", "X-Secret-Hop", "Keep-Alive", "TE", "Upgrade", "Content-Length"}) {
+  for (auto name :
+       {"Connection", "X-Secret-Hop", "Keep-Alive", "TE", "Upgrade", "Content-Length"}) {
     EXPECT_TRUE(all(out, name).empty()) << name;
   }
   EXPECT_EQ(all(out, "Host"), std::vector<std::string>{"api.example.com:8443"});

@@ -31,7 +31,8 @@ routes:
 
 TEST(RouteConfigTest, NoCatchAllMeansNoMatch) {
   config::Problems problems("r.yaml");
-  auto config = parse("routes:\n  - {name: cal, prefix: /calendar, upstream: calendar}\n", problems);
+  auto config =
+      parse("routes:\n  - {name: cal, prefix: /calendar, upstream: calendar}\n", problems);
   EXPECT_EQ(match(config, "/admin"), nullptr);
   EXPECT_EQ(match(config, "/"), nullptr);
 }
@@ -49,7 +50,8 @@ TEST(RouteConfigTest, ErrorsNameTheKeyAndLine) {
   const auto text = problems.format();
   EXPECT_NE(text.find("r.yaml:3: routes[0].prefix: expected an absolute path"), std::string::npos)
       << text;
-  EXPECT_NE(text.find("r.yaml:4: routes[0].upstream: names no upstream"), std::string::npos) << text;
+  EXPECT_NE(text.find("r.yaml:4: routes[0].upstream: names no upstream"), std::string::npos)
+      << text;
   EXPECT_NE(text.find("r.yaml:5: routes[0].kind: expected one of generic, openai, anthropic, mcp"),
             std::string::npos)
       << text;
@@ -58,8 +60,10 @@ TEST(RouteConfigTest, ErrorsNameTheKeyAndLine) {
 
 TEST(RouteConfigTest, DuplicateNamesAreRefused) {
   config::Problems problems("r.yaml");
-  parse("routes:\n  - {name: a, prefix: /a, upstream: calendar}\n  - {name: a, prefix: /b, upstream: calendar}\n",
-        problems);
+  parse(
+      "routes:\n  - {name: a, prefix: /a, upstream: calendar}\n  - {name: a, prefix: /b, upstream: "
+      "calendar}\n",
+      problems);
   EXPECT_NE(problems.format().find("duplicate route name"), std::string::npos);
 }
 

@@ -39,8 +39,8 @@ TEST(SniffBodyTest, ReadsModelStreamAndMaxTokens) {
 }
 
 TEST(SniffBodyTest, AliasRewritesTheModelAndTheUpstream) {
-  auto ctx = post("/v1/chat/completions", R"({"model":"gpt-4-medical","messages":[]})",
-                  ApiKind::OpenAI);
+  auto ctx =
+      post("/v1/chat/completions", R"({"model":"gpt-4-medical","messages":[]})", ApiKind::OpenAI);
   ASSERT_TRUE(sniff_body(openai_route(), ctx));
   EXPECT_EQ(ctx.model->model, "gpt-4-medical");
   EXPECT_EQ(ctx.model->upstream_model, "gpt-4o");
@@ -74,9 +74,9 @@ TEST(SniffBodyTest, AnthropicMessagesNameAModel) {
 TEST(SniffBodyTest, McpToolsCallNamesTheTool) {
   Route r;
   r.kind = ApiKind::Mcp;
-  auto ctx = post("/mcp",
-                  R"({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"get_calendar"}})",
-                  ApiKind::Mcp);
+  auto ctx = post(
+      "/mcp", R"({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"get_calendar"}})",
+      ApiKind::Mcp);
   ASSERT_TRUE(sniff_body(r, ctx));
   ASSERT_TRUE(ctx.mcp);
   EXPECT_EQ(ctx.mcp->method, "tools/call");
@@ -84,8 +84,8 @@ TEST(SniffBodyTest, McpToolsCallNamesTheTool) {
   EXPECT_EQ(ctx.mcp->id, "7");
   auto batch = post("/mcp", R"([{"jsonrpc":"2.0","method":"ping"}])", ApiKind::Mcp);
   EXPECT_FALSE(sniff_body(r, batch));
-  auto nameless = post("/mcp", R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{}})",
-                       ApiKind::Mcp);
+  auto nameless =
+      post("/mcp", R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{}})", ApiKind::Mcp);
   EXPECT_FALSE(sniff_body(r, nameless));
 }
 
