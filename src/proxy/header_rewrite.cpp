@@ -35,8 +35,10 @@ bool is_identity_header(std::string_view name, const IdentityHeaderNames& names)
        {&names.user_id, &names.email, &names.roles, &names.scopes, &names.tenant, &names.team}) {
     if (iequals(name, *n)) return true;
   }
+  // The default assertion header too: a client must not hand a backend a forged assertion
+  // on a route that does not sign one.
   return starts_with_i(name, "x-user-") || starts_with_i(name, "x-tenant-") ||
-         starts_with_i(name, "x-team-");
+         starts_with_i(name, "x-team-") || iequals(name, "x-gateway-assertion");
 }
 
 // A client-sent X-Request-Id is kept only when it is short and plain.

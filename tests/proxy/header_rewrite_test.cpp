@@ -44,6 +44,7 @@ TEST(HeaderRewriteTest, SpoofedIdentityHeadersNeverReachTheUpstream) {
                            {"X-User-Role", "admin"},
                            {"x-tenant-id", "other"},
                            {"X-User-Anything", "x"},
+                           {"X-Gateway-Assertion", "forged.jwt.value"},
                            {"Accept", "application/json"}});
   bhttp::fields out;
   build_upstream_headers(ctx, upstream(), IdentityHeaderNames{}, "", out);
@@ -52,6 +53,7 @@ TEST(HeaderRewriteTest, SpoofedIdentityHeadersNeverReachTheUpstream) {
   EXPECT_EQ(all(out, "X-User-Scopes"), std::vector<std::string>{"medical:write calendar:read"});
   EXPECT_EQ(all(out, "X-Tenant-Id"), std::vector<std::string>{"acme"});
   EXPECT_TRUE(all(out, "X-User-Anything").empty());
+  EXPECT_TRUE(all(out, "X-Gateway-Assertion").empty());
   EXPECT_TRUE(all(out, "X-Team-Id").empty());  // no team: no header
   EXPECT_EQ(all(out, "Accept"), std::vector<std::string>{"application/json"});
 }
