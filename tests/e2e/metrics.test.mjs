@@ -185,19 +185,28 @@ describe('metrics', () => {
   before(async () => {
     idp = await startIdp();
     calendar = await startCalendar();
-    const adminPort = await freePort();
-    adminUrl = `http://127.0.0.1:${adminPort}`;
-    gw = await startGateway(null, gatewayConfig({
-      idp,
-      upstreams: { calendar: calendar.url },
-      routes: [
-        { name: 'calendar', prefix: '/calendar', upstream: 'calendar' },
-        { name: 'admin', prefix: '/admin', upstream: 'calendar' },
-      ],
-      policy: { routes: { calendar: {}, admin: { requiredRoles: ['admin'] } }, models: { '*': {} } },
-      server: { server_timing: true },
-      extra: { admin: { listen: `127.0.0.1:${adminPort}` }, audit: { instance_id: 'gw-metrics', sqlite: { flush_interval: '10ms' } } },
-    }));
+    // The admin port is chosen before the gateway binds it: when another process takes it in
+    // between, the gateway exits with "Address already in use"; try again with another port.
+    for (let attempt = 1; ; attempt++) {
+      const adminPort = await freePort();
+      adminUrl = `http://127.0.0.1:${adminPort}`;
+      try {
+        gw = await startGateway(null, gatewayConfig({
+          idp,
+          upstreams: { calendar: calendar.url },
+          routes: [
+            { name: 'calendar', prefix: '/calendar', upstream: 'calendar' },
+            { name: 'admin', prefix: '/admin', upstream: 'calendar' },
+          ],
+          policy: { routes: { calendar: {}, admin: { requiredRoles: ['admin'] } }, models: { '*': {} } },
+          server: { server_timing: true },
+          extra: { admin: { listen: `127.0.0.1:${adminPort}` }, audit: { instance_id: 'gw-metrics', sqlite: { flush_interval: '10ms' } } },
+        }));
+        break;
+      } catch (e) {
+        if (attempt >= 3 || !/Address already in use/.test(e.message)) throw e;
+      }
+    }
   });
   after(async () => {
     const r = await gw?.stop();
