@@ -26,8 +26,10 @@ struct RouteMatch {
   std::string name;      // route name from the config
   std::string upstream;  // upstream name from the config
   ApiKind kind = ApiKind::Generic;
-  std::string upstream_target;  // path + query to send upstream
-  bool is_public = false;       // route opted out of authentication
+  std::string upstream_target;    // path + query to send upstream
+  bool is_public = false;         // route opted out of authentication
+  std::string resource;           // MCP routes: RFC 8707 resource URL tokens must be bound to
+  std::string resource_metadata;  // MCP routes: RFC 9728 protected resource metadata URL
 };
 
 // Read from an AI request body (OpenAI / Anthropic), as far as the gateway needs it.

@@ -1,5 +1,7 @@
 #include "identity/identity_stage.hpp"
 
+#include <algorithm>
+
 #include "core/strings.hpp"
 #include "identity/stats.hpp"
 
@@ -56,7 +58,23 @@ std::optional<std::string_view> bearer_token(std::string_view authorization) noe
   return token;
 }
 
+namespace {
+
+// RFC 8707 resource indicators compare as URLs; a trailing slash is tolerated either way.
+bool same_resource(std::string_view a, std::string_view b) noexcept {
+  if (!a.empty() && a.back() == '/') a.remove_suffix(1);
+  if (!b.empty() && b.back() == '/') b.remove_suffix(1);
+  return a == b;
+}
+
+}  // namespace
+
 std::string www_authenticate(const IdentityConfig& config, Reason reason, bool is_mcp_route) {
+  return www_authenticate(config, reason, is_mcp_route, config.resource_metadata);
+}
+
+std::string www_authenticate(const IdentityConfig& config, Reason reason, bool is_mcp_route,
+                             std::string_view resource_metadata) {
   if (status(reason) != 401) return {};
   std::string value = "Bearer realm=\"" + config.realm + "\"";
   if (reason != Reason::MissingToken) {
@@ -64,8 +82,10 @@ std::string www_authenticate(const IdentityConfig& config, Reason reason, bool i
     value += describe(reason);
     value += "\"";
   }
-  if (is_mcp_route && !config.resource_metadata.empty()) {
-    value += ", resource_metadata=\"" + config.resource_metadata + "\"";
+  if (is_mcp_route && !resource_metadata.empty()) {
+    value += ", resource_metadata=\"";
+    value += resource_metadata;
+    value += "\"";
   }
   return value;
 }
@@ -73,7 +93,11 @@ std::string www_authenticate(const IdentityConfig& config, Reason reason, bool i
 Verdict IdentityStage::reject(RequestContext& ctx, Reason reason, std::string detail) const {
   // The route stage may not have run yet; then MCP clients still get resource_metadata.
   const bool is_mcp = !ctx.route || ctx.route->kind == ApiKind::Mcp;
-  auto header = www_authenticate(authenticator_->config(), reason, is_mcp);
+  const auto& config = authenticator_->config();
+  const std::string_view metadata = ctx.route && !ctx.route->resource_metadata.empty()
+                                        ? std::string_view(ctx.route->resource_metadata)
+                                        : std::string_view(config.resource_metadata);
+  auto header = www_authenticate(config, reason, is_mcp, metadata);
   if (!header.empty()) ctx.response_headers.emplace_back("WWW-Authenticate", std::move(header));
   return Verdict::reject(reason, std::move(detail));
 }
@@ -103,6 +127,18 @@ net::awaitable<Verdict> IdentityStage::on_request(RequestContext& ctx) {
   auto identity = co_await authenticator_->authenticate(*token);
   if (!identity) {
     co_return reject(ctx, identity.error().reason, std::move(identity.error().detail));
+  }
+  // RFC 8707: an MCP route accepts only tokens issued for it.
+  if (ctx.route && ctx.route->kind == ApiKind::Mcp && !ctx.route->resource.empty()) {
+    const auto& audiences = (*identity)->audiences;
+    const bool bound = std::any_of(audiences.begin(), audiences.end(), [&](const std::string& a) {
+      return same_resource(a, ctx.route->resource);
+    });
+    if (!bound) {
+      stats().verification(Reason::WrongAudience).inc();
+      co_return reject(ctx, Reason::WrongAudience,
+                       "the token's audience does not include " + ctx.route->resource);
+    }
   }
   ctx.identity = std::move(*identity);
   ctx.token_hash = crypto::sha256_hex(*token);

@@ -31,6 +31,10 @@ struct Route {
   ApiKind kind = ApiKind::Generic;
   bool strip_prefix = false;
   bool is_public = false;
+  // MCP routes: the RFC 8707 resource URL (tokens must carry it in `aud`) and where its
+  // RFC 9728 metadata is served. Empty until the server fills in defaults from its public URL.
+  std::string resource;
+  std::string resource_metadata;
   std::map<std::string, ModelAlias, std::less<>> models;
 };
 

@@ -57,6 +57,16 @@ RouteConfig parse_config(config::Map& root, const std::vector<std::string>& upst
     r.kind = *parse_kind(item.choice("kind", "generic", {"generic", "openai", "anthropic", "mcp"}));
     r.strip_prefix = item.boolean("strip_prefix", false);
     r.is_public = item.boolean("public", false);
+    r.resource = item.string("resource");
+    if (!r.resource.empty()) {
+      const std::string lower = to_lower(r.resource);
+      if (lower.rfind("http://", 0) != 0 && lower.rfind("https://", 0) != 0) {
+        item.problem("resource", "expected an http(s) URL, got \"" + r.resource + "\"");
+      } else if (r.resource.find('#') != std::string::npos) {
+        item.problem("resource", "must not contain a fragment");
+      }
+      if (r.kind != ApiKind::Mcp) item.problem("resource", "is only for routes of kind mcp");
+    }
     for (auto& [name, alias_map] : item.named_maps("models")) {
       ModelAlias alias;
       alias.model = alias_map.string("model", name);

@@ -39,6 +39,8 @@ class MatchStage final : public Stage {
     m.upstream = route->upstream;
     m.kind = route->kind;
     m.is_public = route->is_public;
+    m.resource = route->resource;
+    m.resource_metadata = route->resource_metadata;
     std::string_view path = ctx.path;
     if (route->strip_prefix && route->prefix != "/") {
       path.remove_prefix(route->prefix.size());

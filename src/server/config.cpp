@@ -1,10 +1,16 @@
 #include "server/config.hpp"
 
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 #include <charconv>
 #include <filesystem>
+#include <set>
 
 namespace gw::server {
 namespace {
+
+namespace json = boost::json;
 
 Address read_address(config::Map& m, std::string_view key, Address fallback) {
   auto text = m.optional_string(key);
@@ -43,10 +49,93 @@ void read_server(config::Map& root, ServerSettings& s, const std::string& base_d
     t->check_unknown_keys();
   }
   s.server_timing = m->boolean("server_timing", false);
+  s.public_url = m->string("public_url");
+  if (!s.public_url.empty()) {
+    const bool http =
+        s.public_url.rfind("http://", 0) == 0 || s.public_url.rfind("https://", 0) == 0;
+    if (!http || s.public_url.find_first_of("?#") != std::string::npos) {
+      m->problem("public_url", "expected an http(s) URL such as https://gw.example.com, got \"" +
+                                   s.public_url + "\"");
+    }
+    while (!s.public_url.empty() && s.public_url.back() == '/') s.public_url.pop_back();
+  }
+  s.decision_endpoint = m->string("decision_endpoint");
+  if (!s.decision_endpoint.empty()) {
+    const auto& d = s.decision_endpoint;
+    if (d.front() != '/' || d == "/" || d.find_first_of("?# ") != std::string::npos ||
+        d.find("/../") != std::string::npos || d.find("/./") != std::string::npos) {
+      m->problem("decision_endpoint",
+                 "expected an absolute path such as /_gatewaystack/decide, got \"" + d + "\"");
+    }
+    while (s.decision_endpoint.size() > 1 && s.decision_endpoint.back() == '/') {
+      s.decision_endpoint.pop_back();
+    }
+  }
   m->check_unknown_keys();
 }
 
+constexpr std::string_view kMetadataPath = "/.well-known/oauth-protected-resource";
+
+std::string metadata_path(const route::Route& r) {
+  return std::string(kMetadataPath) + (r.prefix == "/" ? "" : r.prefix);
+}
+
+void add_scopes(const policy::Rule* rule, std::set<std::string>& out) {
+  if (rule == nullptr) return;
+  out.insert(rule->required_scopes.begin(), rule->required_scopes.end());
+}
+
+std::string metadata_document(const Config& c, const std::string& resource,
+                              const std::set<std::string>& scopes) {
+  json::object doc;
+  doc["resource"] = resource;
+  json::array servers;
+  for (const auto& issuer : c.identity.issuers) servers.emplace_back(issuer.issuer);
+  doc["authorization_servers"] = std::move(servers);
+  json::array scope_list;
+  for (const auto& s : scopes) scope_list.emplace_back(s);
+  doc["scopes_supported"] = std::move(scope_list);
+  doc["bearer_methods_supported"] = json::array{"header"};
+  return json::serialize(doc);
+}
+
 }  // namespace
+
+std::string public_base_url(const Config& config) {
+  if (!config.server.public_url.empty()) return config.server.public_url;
+  Address a = config.server.listen;
+  if (a.host == "0.0.0.0") a.host = "127.0.0.1";
+  if (a.host == "::") a.host = "::1";
+  return (config.server.tls_cert_file.empty() ? "http://" : "https://") + a.text();
+}
+
+void fill_resource_defaults(Config& config) {
+  const std::string base = public_base_url(config);
+  for (auto& r : config.routes.routes) {
+    if (r.kind != ApiKind::Mcp) continue;
+    if (r.resource.empty()) r.resource = base + (r.prefix == "/" ? "" : r.prefix);
+    r.resource_metadata = base + metadata_path(r);
+  }
+}
+
+std::map<std::string, std::string, std::less<>> resource_metadata_documents(const Config& c) {
+  std::map<std::string, std::string, std::less<>> docs;
+  std::set<std::string> all_scopes;
+  // Tool rules are not per route: every MCP route lists the scopes any tool rule names.
+  std::set<std::string> tool_scopes;
+  for (const auto& rule : c.policy.tools.rules()) add_scopes(&rule, tool_scopes);
+  for (const auto& r : c.routes.routes) {
+    if (r.kind != ApiKind::Mcp) continue;
+    std::set<std::string> scopes = tool_scopes;
+    add_scopes(c.policy.routes.find(r.name), scopes);
+    all_scopes.insert(scopes.begin(), scopes.end());
+    docs.emplace(metadata_path(r), metadata_document(c, r.resource, scopes));
+  }
+  if (docs.find(kMetadataPath) == docs.end()) {
+    docs.emplace(std::string(kMetadataPath), metadata_document(c, public_base_url(c), all_scopes));
+  }
+  return docs;
+}
 
 std::string Address::text() const {
   return host.find(':') != std::string::npos ? "[" + host + "]:" + std::to_string(port)

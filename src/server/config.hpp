@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -36,6 +37,13 @@ struct ServerSettings {
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds drain_timeout{30'000};
   bool server_timing = false;
+  // How clients reach the gateway, e.g. https://gw.example.com (no trailing slash); the base of
+  // MCP routes' default RFC 8707 resource and of RFC 9728 metadata URLs. Empty: derived from
+  // `listen` once bound.
+  std::string public_url;
+  // Path of the decision endpoint for nginx auth_request / Envoy ext_authz / Traefik
+  // ForwardAuth, e.g. /_gatewaystack/decide. Empty: off.
+  std::string decision_endpoint;
 };
 
 struct AdminSettings {
@@ -63,6 +71,18 @@ struct Config {
 
 // Parses "host:port", "[v6]:port" or ":port".
 std::optional<Address> parse_address(std::string_view text);
+
+// The gateway's public base URL: server.public_url, else derived from the listen address.
+std::string public_base_url(const Config& config);
+
+// Fills each MCP route's default `resource` (public base URL + prefix) and its metadata URL
+// (public base URL + /.well-known/oauth-protected-resource + prefix). Call once the listen
+// port is known.
+void fill_resource_defaults(Config& config);
+
+// The RFC 9728 metadata documents served by the gateway, by path: one per MCP route
+// (/.well-known/oauth-protected-resource<prefix>) and the top-level one.
+std::map<std::string, std::string, std::less<>> resource_metadata_documents(const Config& config);
 
 // Loads and checks a config file. On any problem returns nullopt; `problems` lists them all
 // as "file:line: key.path: message".

@@ -8,6 +8,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <list>
+#include <map>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -57,6 +58,8 @@ class Runtime {
   std::vector<StagePtr> stages;
   std::vector<Stage*> stage_list;
   std::shared_ptr<net::ssl::context> server_tls;
+  // RFC 9728 protected resource metadata documents by path (built-in endpoints).
+  std::map<std::string, std::string, std::less<>> resource_metadata_docs;
   std::atomic<bool> draining{false};
   std::atomic<int> active_connections{0};
   ServerMetrics metrics;

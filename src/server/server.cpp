@@ -146,17 +146,6 @@ Result<std::unique_ptr<Server>> Server::create(Config config) {
     rt->audit_log = std::move(*log);
   }
 
-  // The pipeline, in order. Audit opens first so that every request is recorded, rejected
-  // ones included; the route match runs before identity so that public routes skip it and
-  // an unknown path reaches nothing else.
-  auto routes = std::make_shared<const route::RouteConfig>(c.routes);
-  if (rt->audit_log) rt->stages.push_back(audit::make_stage(rt->audit_log));
-  rt->stages.push_back(route::make_match_stage(routes));
-  rt->stages.push_back(identity::make_stage(rt->authenticator));
-  rt->stages.push_back(route::make_body_stage(routes));
-  rt->stages.push_back(policy::make_stage(std::make_shared<const policy::PolicyConfig>(c.policy)));
-  for (auto& s : rt->stages) rt->stage_list.push_back(s.get());
-
   unsigned n = c.server.workers;
   if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < n; ++i) rt->workers.push_back(std::make_unique<Worker>());
@@ -170,6 +159,21 @@ Result<std::unique_ptr<Server>> Server::create(Config config) {
     w->acceptor.emplace(std::move(*acceptor));
   }
   c.server.listen.port = port;
+  // MCP routes' resources default to the public URL, known now that the port is bound.
+  fill_resource_defaults(c);
+  rt->resource_metadata_docs = resource_metadata_documents(c);
+
+  // The pipeline, in order. Audit opens first so that every request is recorded, rejected
+  // ones included; the route match runs before identity so that public routes skip it and
+  // an unknown path reaches nothing else.
+  auto routes = std::make_shared<const route::RouteConfig>(c.routes);
+  if (rt->audit_log) rt->stages.push_back(audit::make_stage(rt->audit_log));
+  rt->stages.push_back(route::make_match_stage(routes));
+  rt->stages.push_back(identity::make_stage(rt->authenticator));
+  rt->stages.push_back(route::make_body_stage(routes));
+  rt->stages.push_back(policy::make_stage(std::make_shared<const policy::PolicyConfig>(c.policy)));
+  for (auto& s : rt->stages) rt->stage_list.push_back(s.get());
+
   if (c.admin.enabled) {
     auto admin = open_acceptor(rt->workers[0]->ioc, c.admin.listen, c.admin.listen.port, false);
     if (!admin) return admin.error();

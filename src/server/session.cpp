@@ -127,39 +127,80 @@ void record_metrics(const RequestContext& ctx) {
   }
 }
 
+// Appends `value` as a JSON string (quotes and escapes included).
+void append_json_string(std::string& out, std::string_view value) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (unsigned char c : value) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 15];
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '"';
+}
+
+// One JSON line per request, built by hand: it runs on every request.
 void access_log(const RequestContext& ctx) {
   static auto logger = spdlog::get("access");
   if (!logger || !logger->should_log(spdlog::level::info)) return;
-  json::object line;
+  std::string line;
+  line.reserve(512);
+  auto field = [&line](std::string_view key, std::string_view value) {
+    line += line.empty() ? "{\"" : ",\"";
+    line += key;
+    line += "\":";
+    append_json_string(line, value);
+  };
+  auto number = [&line](std::string_view key, std::int64_t value) {
+    line += ",\"";
+    line += key;
+    line += "\":";
+    line += std::to_string(value);
+  };
   char time[32];
   const auto t = std::chrono::system_clock::to_time_t(ctx.received_at);
   std::tm tm{};
   gmtime_r(&t, &tm);
   std::strftime(time, sizeof time, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  line["time"] = time;
-  line["request_id"] = ctx.request_id;
-  line["client"] = ctx.client_address;
-  line["method"] = ctx.method;
-  line["path"] = ctx.path.empty() ? ctx.target.substr(0, 256) : ctx.path;
-  line["status"] = ctx.status;
-  if (ctx.reason != Reason::None) line["reason"] = code(ctx.reason);
+  field("time", time);
+  field("request_id", ctx.request_id);
+  field("client", ctx.client_address);
+  field("method", ctx.method);
+  field("path", ctx.path.empty() ? std::string_view(ctx.target).substr(0, 256)
+                                 : std::string_view(ctx.path));
+  number("status", ctx.status);
+  if (ctx.reason != Reason::None) field("reason", code(ctx.reason));
   if (ctx.route) {
-    line["route"] = ctx.route->name;
-    line["upstream"] = ctx.route->upstream;
+    field("route", ctx.route->name);
+    field("upstream", ctx.route->upstream);
   }
-  if (ctx.identity) line["user"] = ctx.identity->user_id;
-  if (ctx.model) line["model"] = ctx.model->model;
-  if (ctx.mcp && !ctx.mcp->tool.empty()) line["tool"] = ctx.mcp->tool;
-  if (ctx.decision != Decision::None) line["decision"] = to_string(ctx.decision);
+  if (ctx.identity) field("user", ctx.identity->user_id);
+  if (ctx.model) field("model", ctx.model->model);
+  if (ctx.mcp && !ctx.mcp->tool.empty()) field("tool", ctx.mcp->tool);
+  if (ctx.decision != Decision::None) field("decision", to_string(ctx.decision));
   if (ctx.usage.reported) {
-    line["tokens_in"] = ctx.usage.input_tokens;
-    line["tokens_out"] = ctx.usage.output_tokens;
+    number("tokens_in", ctx.usage.input_tokens);
+    number("tokens_out", ctx.usage.output_tokens);
   }
-  line["bytes_in"] = ctx.body_bytes;
-  line["bytes_out"] = ctx.response_bytes;
-  line["duration_us"] = ctx.timings.total.count();
-  if (ctx.upstream_reached) line["upstream_us"] = ctx.timings.upstream.count();
-  logger->info(json::serialize(line));
+  number("bytes_in", static_cast<std::int64_t>(ctx.body_bytes));
+  number("bytes_out", static_cast<std::int64_t>(ctx.response_bytes));
+  number("duration_us", ctx.timings.total.count());
+  if (ctx.upstream_reached) number("upstream_us", ctx.timings.upstream.count());
+  line += '}';
+  logger->info(line);
 }
 
 std::chrono::microseconds* phase_slot(RequestContext& ctx, std::string_view stage) {
@@ -253,6 +294,12 @@ class Session {
     }
     if (co_await serve_builtin(ctx, version, keep_alive && !has_body)) {
       co_return keep_alive && !has_body;
+    }
+    if (!is_admin_ && is_decision_request(ctx)) {
+      // No body is read: a request that has one cannot keep its connection.
+      const bool keep = keep_alive && !has_body;
+      const bool written = co_await decide(ctx, version, keep);
+      co_return keep&& written;
     }
     if (is_admin_) {
       co_await reply_local(ctx, Verdict::reject(Reason::NoRoute, "not an admin endpoint"), version,
@@ -409,6 +456,92 @@ class Session {
     co_return Result<void>{};
   }
 
+  bool is_decision_request(const RequestContext& ctx) const {
+    const std::string& endpoint = settings().decision_endpoint;
+    if (endpoint.empty()) return false;
+    const std::string_view path = std::string_view(ctx.target).substr(0, ctx.target.find('?'));
+    if (path.size() < endpoint.size() || path.compare(0, endpoint.size(), endpoint) != 0) {
+      return false;
+    }
+    return path.size() == endpoint.size() || path[endpoint.size()] == '/';
+  }
+
+  // The decision endpoint (nginx auth_request, Envoy ext_authz, Traefik ForwardAuth): runs the
+  // request stages against the original method and URI and answers 200 with the identity
+  // headers, or the rejection. Nothing is forwarded; stages that need the body are skipped.
+  net::awaitable<bool> decide(RequestContext& ctx, unsigned version, bool keep_alive) {
+    std::string method;
+    std::string target;
+    if (auto uri = ctx.header("x-original-uri"); !uri.empty()) {  // nginx
+      target = std::string(uri);
+      method = std::string(ctx.header("x-original-method"));
+    } else if (auto fwd = ctx.header("x-forwarded-uri"); !fwd.empty()) {  // Traefik
+      target = std::string(fwd);
+      method = std::string(ctx.header("x-forwarded-method"));
+    } else {  // Envoy ext_authz: the original path follows the endpoint prefix
+      target = ctx.target.substr(settings().decision_endpoint.size());
+      if (target.empty() || target.front() == '?') target.insert(0, "/");
+      method = ctx.method;
+    }
+    if (method.empty()) method = "GET";
+    if (!is_token(method) || target.empty() || target.front() != '/' ||
+        target.size() > settings().max_target_bytes) {
+      co_return co_await reply_local(
+          ctx, Verdict::reject(Reason::BadRequest, "no usable original method and URI"), version,
+          keep_alive);
+    }
+    ctx.method = std::move(method);
+    ctx.target = std::move(target);
+    ctx.body_buffered = true;  // there is no body to read
+
+    Verdict verdict;
+    for (Stage* stage : rt_.stage_list) {
+      if (stage->needs_body(ctx)) continue;
+      const auto t0 = std::chrono::steady_clock::now();
+      verdict = co_await stage->on_request(ctx);
+      const auto spent = std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::steady_clock::now() - t0);
+      if (auto* slot = phase_slot(ctx, stage->name())) *slot += spent;
+      observe_phase(stage->name(), spent);
+      if (!verdict.proceeds()) break;
+    }
+    if (!verdict.proceeds()) {
+      const bool written = co_await reply_local(ctx, verdict, version, keep_alive);
+      complete(ctx);
+      co_return written;
+    }
+
+    ctx.status = 200;
+    ctx.reason = Reason::None;
+    const Completion completion{ctx.status, ctx.reason, false};
+    for (Stage* stage : rt_.stage_list) co_await stage->on_finishing(ctx, completion);
+    bhttp::response<bhttp::empty_body> res{bhttp::status::ok, version};
+    res.set(bhttp::field::cache_control, "no-store");
+    res.set("X-Request-Id", ctx.request_id);
+    if (ctx.identity) {
+      const auto& names = rt_.proxy->config().headers;
+      const auto& id = *ctx.identity;
+      auto set = [&res](const std::string& name, std::string_view value) {
+        auto clean = sanitize_header_value(value);
+        if (!clean.empty()) res.set(name, clean);
+      };
+      set(names.user_id, id.user_id);
+      set(names.email, id.email);
+      set(names.roles, join(id.roles, ","));
+      set(names.scopes, join(id.scopes, " "));
+      set(names.tenant, id.tenant);
+      set(names.team, id.team);
+    }
+    for (const auto& [name, value] : ctx.response_headers) res.insert(name, value);
+    res.keep_alive(keep_alive && !rt_.draining.load());
+    res.content_length(0);
+    lowest().expires_after(settings().idle_timeout);
+    auto [ec, n] = co_await bhttp::async_write(stream_, res, kTuple);
+    (void)n;
+    complete(ctx);
+    co_return !ec;
+  }
+
   // Built-in endpoints; true when the request was one of them.
   net::awaitable<bool> serve_builtin(RequestContext& ctx, unsigned version, bool keep_alive) {
     if (ctx.method != "GET" && ctx.method != "HEAD") co_return false;
@@ -426,6 +559,9 @@ class Session {
     } else if (path == "/.well-known/jwks.json") {
       body = rt_.proxy->jwks();
       content_type = "application/jwk-set+json";
+    } else if (auto doc = rt_.resource_metadata_docs.find(path);
+               doc != rt_.resource_metadata_docs.end()) {
+      body = doc->second;
     } else if (path == "/metrics" && is_admin_) {
       body = metrics::Registry::global().render();
       content_type = "text/plain; version=0.0.4; charset=utf-8";
