@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 
 #include "crypto/crypto.hpp"
 #include "crypto/ossl.hpp"
@@ -24,13 +25,33 @@ constexpr std::array<signed char, 256> make_decode_table() {
 }
 constexpr auto kDecode = make_decode_table();
 
+// SHA-256 runs on every request (token cache key, audit chain): fetch the implementation once
+// instead of on each call (an implicit fetch takes locks and a name lookup in OpenSSL 3), and
+// keep one digest context per thread.
+const EVP_MD* sha256_md() {
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+
+struct DigestContextDeleter {
+  void operator()(EVP_MD_CTX* ctx) const noexcept { EVP_MD_CTX_free(ctx); }
+};
+
+EVP_MD_CTX* thread_digest_context() {
+  thread_local std::unique_ptr<EVP_MD_CTX, DigestContextDeleter> ctx(EVP_MD_CTX_new());
+  return ctx.get();
+}
+
 }  // namespace
 
 std::string sha256(std::string_view data) {
   std::string out(32, '\0');
   unsigned int size = 0;
-  if (EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(out.data()), &size,
-                 EVP_sha256(), nullptr) != 1 ||
+  EVP_MD_CTX* ctx = thread_digest_context();
+  const EVP_MD* md = sha256_md();
+  if (ctx == nullptr || md == nullptr || EVP_DigestInit_ex2(ctx, md, nullptr) != 1 ||
+      EVP_DigestUpdate(ctx, data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx, reinterpret_cast<unsigned char*>(out.data()), &size) != 1 ||
       size != 32) {
     std::fputs("gatewaystack: SHA-256 failed\n", stderr);
     std::abort();

@@ -273,6 +273,8 @@ class Forwarder {
     const auto content_type = head[bhttp::field::content_type];
     ResponseHead rh{status, content_type, content_type.substr(0, 17) == "text/event-stream"};
     for (auto* stage : r_.stages) stage->on_response_head(ctx, rh);
+    // Token usage is read only from AI APIs' answers.
+    const bool reads_usage = ctx.model.has_value() && status >= 200 && status < 300;
     UsageExtractor usage(rh.is_event_stream);
 
     bool wants_body = false;
@@ -294,8 +296,10 @@ class Forwarder {
         }
       }
       for (auto* stage : r_.stages) stage->on_response_body(ctx, body);
-      usage.feed(body);
-      usage.finish(ctx.usage);
+      if (reads_usage) {
+        usage.feed(body);
+        usage.finish(ctx.usage);
+      }
       bhttp::response<bhttp::string_body> res;
       res.result(status);
       res.version(r_.client_version);
@@ -356,13 +360,13 @@ class Forwarder {
       const bool done = !has_body || parser_->is_done();
       if (got) {
         const std::string_view piece(buffer_.data(), got);
-        usage.feed(piece);
+        if (reads_usage) usage.feed(piece);
         BodyChunk chunk{piece, done};
         for (auto* stage : r_.stages) stage->on_response_chunk(ctx, chunk);
         ctx.response_bytes += got;
       }
       if (done) {
-        usage.finish(ctx.usage);
+        if (reads_usage) usage.finish(ctx.usage);
         release_upstream();
         // The last bytes wait until every stage is ready for the response to complete.
         co_await finishing(status);
