@@ -135,6 +135,31 @@ TEST_F(IdentityStageTest, McpRoutesGetResourceMetadata) {
             "oauth-protected-resource\"");
 }
 
+TEST_F(IdentityStageTest, McpRouteRefusesATokenWithoutItsResourceInAud) {
+  ctx_.route = RouteMatch{};
+  ctx_.route->kind = ApiKind::Mcp;
+  ctx_.route->resource = "https://gw.test/mcp";
+  ctx_.route->resource_metadata = "https://gw.test/.well-known/oauth-protected-resource/mcp";
+  auto verdict = run({{"Authorization", "Bearer " + token()}});  // aud: api://gateway only
+  EXPECT_EQ(verdict.reason, Reason::WrongAudience);
+  EXPECT_EQ(ctx_.identity, nullptr);
+  EXPECT_EQ(www_authenticate(),
+            "Bearer realm=\"gw-test\", error=\"invalid_token\", error_description=\"audience "
+            "not accepted\", resource_metadata=\"https://gw.test/.well-known/"
+            "oauth-protected-resource/mcp\"");
+}
+
+TEST_F(IdentityStageTest, McpRouteAcceptsATokenBoundToItsResource) {
+  ctx_.route = RouteMatch{};
+  ctx_.route->kind = ApiKind::Mcp;
+  ctx_.route->resource = "https://gw.test/mcp";
+  auto claims = idp_.claims("alice", "api://gateway", clock_->now_seconds());
+  claims["aud"] = boost::json::array{"api://gateway", "https://gw.test/mcp/"};
+  auto verdict = run({{"Authorization", "Bearer " + idp_.mint(claims)}});
+  ASSERT_TRUE(verdict.proceeds()) << verdict.detail;
+  EXPECT_EQ(ctx_.identity->user_id, "alice");
+}
+
 TEST_F(IdentityStageTest, BearerTokenExtraction) {
   EXPECT_EQ(bearer_token("Bearer abc"), std::string_view("abc"));
   EXPECT_EQ(bearer_token("  BEARER   abc  "), std::string_view("abc"));

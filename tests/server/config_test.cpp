@@ -78,5 +78,71 @@ TEST(ConfigTest, AddressesParse) {
   EXPECT_FALSE(parse_address("::1:80"));
 }
 
+TEST(ConfigTest, McpRoutesGetResourceDefaultsAndMetadataDocuments) {
+  const auto file = write_temp("gw-mcp.yaml", R"(
+server:
+  listen: 127.0.0.1:8080
+  public_url: https://gw.example.com/
+  decision_endpoint: /_gatewaystack/decide/
+identity:
+  issuers:
+    - issuer: http://127.0.0.1:9000
+      audiences: [api://gateway]
+upstreams:
+  mcp: {url: "http://127.0.0.1:7000"}
+routes:
+  - {name: mcp, prefix: /mcp, upstream: mcp, kind: mcp}
+  - {name: hr, prefix: /hr, upstream: mcp, kind: mcp, resource: "https://hr.example.com/mcp"}
+policy:
+  routes: {mcp: {requiredScopes: ["mcp:use"]}, hr: {}}
+  tools: {get_calendar: {requiredScopes: ["calendar:read"]}}
+)");
+  config::Problems problems;
+  auto config = load_config(file, problems);
+  ASSERT_TRUE(config) << problems.format();
+  EXPECT_EQ(config->server.public_url, "https://gw.example.com");
+  EXPECT_EQ(config->server.decision_endpoint, "/_gatewaystack/decide");
+  fill_resource_defaults(*config);
+  const route::Route* mcp = route::match(config->routes, "/mcp");
+  const route::Route* hr = route::match(config->routes, "/hr");
+  ASSERT_TRUE(mcp && hr);
+  EXPECT_EQ(mcp->resource, "https://gw.example.com/mcp");
+  EXPECT_EQ(mcp->resource_metadata,
+            "https://gw.example.com/.well-known/oauth-protected-resource/mcp");
+  EXPECT_EQ(hr->resource, "https://hr.example.com/mcp");
+  auto docs = resource_metadata_documents(*config);
+  ASSERT_EQ(docs.count("/.well-known/oauth-protected-resource/mcp"), 1u);
+  EXPECT_EQ(
+      docs["/.well-known/oauth-protected-resource/mcp"],
+      R"({"resource":"https://gw.example.com/mcp","authorization_servers":["http://127.0.0.1:9000"],)"
+      R"("scopes_supported":["calendar:read","mcp:use"],"bearer_methods_supported":["header"]})");
+  ASSERT_EQ(docs.count("/.well-known/oauth-protected-resource"), 1u);
+  EXPECT_NE(docs["/.well-known/oauth-protected-resource/hr"].find(
+                "\"resource\":\"https://hr.example.com/mcp\""),
+            std::string::npos);
+}
+
+TEST(ConfigTest, BadPublicUrlDecisionEndpointAndResourceAreProblems) {
+  const auto file = write_temp("gw-mcp-bad.yaml", R"(
+server:
+  public_url: gw.example.com
+  decision_endpoint: decide
+identity:
+  issuers:
+    - issuer: http://127.0.0.1:9000
+      audiences: [api://gateway]
+upstreams:
+  up: {url: "http://127.0.0.1:7000"}
+routes:
+  - {name: api, prefix: /api, upstream: up, resource: "https://gw.example.com/api"}
+)");
+  config::Problems problems;
+  EXPECT_FALSE(load_config(file, problems));
+  const std::string text = problems.format();
+  EXPECT_NE(text.find("server.public_url"), std::string::npos) << text;
+  EXPECT_NE(text.find("server.decision_endpoint"), std::string::npos) << text;
+  EXPECT_NE(text.find("is only for routes of kind mcp"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace gw::server
