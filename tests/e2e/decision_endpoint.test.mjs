@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startIdp, startUpstream, startGateway, gatewayConfig, expectStatus, expectError } from './lib/index.mjs';
 import { freePort, eventually } from './lib/net.mjs';
-import { tempDir } from './lib/gateway.mjs';
+import { tempDir, runCli } from './lib/gateway.mjs';
 
 const NGINX = '/usr/sbin/nginx';
 const DECIDE = '/_gatewaystack/decide';
@@ -162,5 +162,53 @@ describe('decision endpoint', () => {
     expectStatus(ok, 200, gw);
     assert.equal(ok.headers.get('x-user-id'), 'dr_tr');
     expectError(await gw.request(DECIDE, { headers: { 'x-forwarded-uri': '/calendar/new' } }), 401, 'missing_token', gw);
+  });
+});
+
+describe('decision endpoint: audit', () => {
+  let idp; let backend;
+  before(async () => {
+    idp = await startIdp();
+    backend = await startUpstream((req, res) => res.end('{}'));
+  });
+  after(async () => { await Promise.all([idp?.stop(), backend?.close()]); });
+
+  it('records each decision under the original method, path and route', async () => {
+    const dir = tempDir('gw-decide-audit-');
+    const db = path.join(dir, 'audit.sqlite');
+    const gw = await startGateway(null, gatewayConfig({
+      idp,
+      server: { decision_endpoint: DECIDE },
+      upstreams: { calendar: backend.url },
+      routes: [{ name: 'calendar', prefix: '/calendar', upstream: 'calendar' }],
+      policy: { routes: { calendar: { requiredRoles: ['doctor'] } } },
+      extra: { audit: { sqlite: { path: db, flush_interval: '10ms' } } },
+    }));
+    const allowed = await gw.request(DECIDE, {
+      token: await idp.token({ sub: 'dr_audit', roles: ['doctor'] }),
+      headers: { 'x-original-uri': '/calendar/events', 'x-original-method': 'PUT' },
+    });
+    expectStatus(allowed, 200, gw);
+    const denied = await gw.request(DECIDE, {
+      token: await idp.token({ sub: 'nurse_audit', roles: ['nurse'] }),
+      headers: { 'x-original-uri': '/calendar/events' },
+    });
+    expectError(denied, 403, 'role_missing', gw);
+    const { code } = await gw.stop();
+    assert.equal(code, 0, gw.log());
+    const q = await runCli(['audit', 'query', '--sqlite', db, '--limit', '100', '--format', 'json']);
+    assert.equal(q.code, 0, q.stderr);
+    const rows = q.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const a = rows.find((r) => r.request_id === allowed.headers.get('x-request-id'));
+    const d = rows.find((r) => r.request_id === denied.headers.get('x-request-id'));
+    assert.ok(a && d, JSON.stringify(rows));
+    assert.equal(a.status, 200);
+    assert.equal(a.user_id, 'dr_audit');
+    assert.equal(a.method, 'PUT');
+    assert.equal(a.path, '/calendar/events');
+    assert.equal(a.route, 'calendar');
+    assert.equal(d.status, 403);
+    assert.equal(d.reason, 'role_missing');
+    assert.equal(backend.server.requests.length, 0);
   });
 });
