@@ -122,7 +122,8 @@ void BM_StageDecide(benchmark::State& state) {
   auto nurse = std::make_shared<Identity>(doctor());
   nurse->roles = {"nurse"};
   gw::RequestContext ctx;
-  ctx.route = gw::RouteMatch{"chat", "openai", ApiKind::OpenAI, "/v1/chat/completions", false};
+  ctx.route =
+      gw::RouteMatch{"chat", "openai", ApiKind::OpenAI, "/v1/chat/completions", false, {}, {}};
   ctx.model = gw::ModelRequest{"model-537", "model-537", false, std::nullopt};
   ctx.identity = state.range(0) == 0 ? id : std::shared_ptr<const Identity>(nurse);
   for (auto _ : state) {

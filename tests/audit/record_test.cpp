@@ -94,7 +94,7 @@ TEST(RecordTest, RequestEntryTakesIdentityRouteUsageAndCountsOnlyPii) {
   id->tenant = "hospital";
   id->team = "cardio";
   ctx.identity = id;
-  ctx.route = RouteMatch{"chat", "openai", ApiKind::OpenAI, "/v1/chat/completions", false};
+  ctx.route = RouteMatch{"chat", "openai", ApiKind::OpenAI, "/v1/chat/completions", false, {}, {}};
   ctx.model = ModelRequest{"gpt-4-medical", "gpt-4-medical", false, 100};
   ctx.decision = Decision::Deny;
   ctx.decision_reason = Reason::RoleMissing;

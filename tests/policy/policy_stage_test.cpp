@@ -36,7 +36,8 @@ policy:
 
   static RequestContext chat(std::string model, std::shared_ptr<const Identity> who) {
     RequestContext ctx;
-    ctx.route = RouteMatch{"chat", "openai", ApiKind::OpenAI, "/v1/chat/completions", false};
+    ctx.route =
+        RouteMatch{"chat", "openai", ApiKind::OpenAI, "/v1/chat/completions", false, {}, {}};
     ctx.model = ModelRequest{model, model, false, std::nullopt};
     ctx.identity = std::move(who);
     return ctx;
@@ -44,7 +45,7 @@ policy:
   static RequestContext mcp(std::string method, std::string tool,
                             std::shared_ptr<const Identity> who, std::string id = "7") {
     RequestContext ctx;
-    ctx.route = RouteMatch{"mcp", "tools", ApiKind::Mcp, "/mcp", false};
+    ctx.route = RouteMatch{"mcp", "tools", ApiKind::Mcp, "/mcp", false, {}, {}};
     ctx.mcp = McpRequest{std::move(method), std::move(tool), std::move(id)};
     ctx.identity = std::move(who);
     return ctx;
@@ -204,7 +205,7 @@ TEST_F(PolicyStageTest, McpHeadersThatAgreeWithTheBodyPass) {
 TEST_F(PolicyStageTest, PublicRouteSkipsPolicyWithoutIdentity) {
   use("policy: {}\n");
   RequestContext ctx;
-  ctx.route = RouteMatch{"health", "", ApiKind::Generic, "/healthz", true};
+  ctx.route = RouteMatch{"health", "", ApiKind::Generic, "/healthz", true, {}, {}};
   EXPECT_TRUE(stage_->decide(ctx).proceeds());
   EXPECT_EQ(ctx.decision, Decision::Allow);
   EXPECT_EQ(ctx.decision_rule, "public");
@@ -213,7 +214,7 @@ TEST_F(PolicyStageTest, PublicRouteSkipsPolicyWithoutIdentity) {
 TEST_F(PolicyStageTest, EmptyPolicyDeniesAGenericRoute) {
   use("policy: {}\n");
   RequestContext ctx;
-  ctx.route = RouteMatch{"calendar", "cal", ApiKind::Generic, "/calendar", false};
+  ctx.route = RouteMatch{"calendar", "cal", ApiKind::Generic, "/calendar", false, {}, {}};
   ctx.identity = identity({"admin"}, {"calendar:read"});
   const Verdict v = stage_->decide(ctx);
   EXPECT_EQ(v.reason, Reason::NoMatchingRule);

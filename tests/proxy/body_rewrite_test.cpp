@@ -7,7 +7,7 @@ namespace {
 
 RequestContext openai_request(std::string body, ApiKind kind = ApiKind::OpenAI) {
   RequestContext ctx;
-  ctx.route = RouteMatch{"openai", "openai", kind, "/v1/chat/completions", false};
+  ctx.route = RouteMatch{"openai", "openai", kind, "/v1/chat/completions", false, {}, {}};
   ctx.model = ModelRequest{"gpt-4o", "gpt-4o", false, std::nullopt};
   ctx.body = std::move(body);
   ctx.body_buffered = true;

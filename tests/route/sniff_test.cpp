@@ -21,7 +21,7 @@ RequestContext post(std::string path, std::string body, ApiKind kind) {
   ctx.path = std::move(path);
   ctx.body = std::move(body);
   ctx.body_buffered = true;
-  ctx.route = RouteMatch{"r", "openai", kind, "/", false};
+  ctx.route = RouteMatch{"r", "openai", kind, "/", false, {}, {}};
   return ctx;
 }
 
