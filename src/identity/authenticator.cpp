@@ -28,7 +28,8 @@ struct Authenticator::Impl {
     return nullptr;
   }
 
-  net::awaitable<Result<std::shared_ptr<const Identity>>> authenticate(std::string_view token);
+  net::awaitable<Result<std::shared_ptr<const Identity>>> authenticate(std::string_view token,
+                                                                       std::string_view digest);
 };
 
 namespace {
@@ -41,7 +42,7 @@ Error counted(Error error) {
 }  // namespace
 
 net::awaitable<Result<std::shared_ptr<const Identity>>> Authenticator::Impl::authenticate(
-    std::string_view token) {
+    std::string_view token, std::string_view token_digest) {
   if (token.empty()) co_return counted(make_error(Reason::MissingToken, "no bearer token"));
   if (token.size() > config.max_token_bytes) {
     co_return counted(make_error(Reason::MalformedToken, "token too large"));
@@ -49,7 +50,7 @@ net::awaitable<Result<std::shared_ptr<const Identity>>> Authenticator::Impl::aut
   const std::int64_t now = clock->now_seconds();
   std::string digest;
   if (token_cache) {
-    digest = crypto::sha256(token);
+    digest = token_digest.empty() ? crypto::sha256(token) : std::string(token_digest);
     if (auto hit = token_cache->find(digest, now)) {
       stats().verification(Reason::None).inc();
       co_return hit;
@@ -116,7 +117,7 @@ std::shared_ptr<Authenticator> Authenticator::create(IdentityConfig config, Fetc
 
 net::awaitable<Result<std::shared_ptr<const Identity>>> Authenticator::authenticate(
     std::string_view token) {
-  return impl_->authenticate(token);
+  return impl_->authenticate(token, {});
 }
 
 void Authenticator::start(net::any_io_executor executor) {
@@ -135,5 +136,10 @@ bool Authenticator::ready() const noexcept {
 }
 
 const IdentityConfig& Authenticator::config() const noexcept { return impl_->config; }
+
+net::awaitable<Result<std::shared_ptr<const Identity>>> Authenticator::authenticate(
+    std::string_view token, std::string_view token_sha256) {
+  return impl_->authenticate(token, token_sha256);
+}
 
 }  // namespace gw::identity

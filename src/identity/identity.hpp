@@ -80,6 +80,9 @@ class Authenticator {
   // Verifies a compact JWS (the Bearer credential, without the scheme). Suspends only to fetch
   // keys (first use, unknown kid). `token` must stay valid until the awaitable completes.
   net::awaitable<Result<std::shared_ptr<const Identity>>> authenticate(std::string_view token);
+  // The same, with the token's SHA-256 (raw bytes) already computed by the caller.
+  net::awaitable<Result<std::shared_ptr<const Identity>>> authenticate(
+      std::string_view token, std::string_view token_sha256);
 
   // Starts the background JWKS refresh of every issuer on `executor` (fetches immediately).
   void start(net::any_io_executor executor);

@@ -124,7 +124,11 @@ net::awaitable<Verdict> IdentityStage::on_request(RequestContext& ctx) {
     co_return reject(ctx, Reason::MalformedToken, "malformed Authorization header");
   }
 
-  auto identity = co_await authenticator_->authenticate(*token);
+  // Hashed once: the token cache key and the audit's token_hash.
+  const std::string digest = token->size() <= authenticator_->config().max_token_bytes
+                                 ? crypto::sha256(*token)
+                                 : std::string();
+  auto identity = co_await authenticator_->authenticate(*token, digest);
   if (!identity) {
     co_return reject(ctx, identity.error().reason, std::move(identity.error().detail));
   }
@@ -141,7 +145,7 @@ net::awaitable<Verdict> IdentityStage::on_request(RequestContext& ctx) {
     }
   }
   ctx.identity = std::move(*identity);
-  ctx.token_hash = crypto::sha256_hex(*token);
+  ctx.token_hash = crypto::hex_encode(digest);
   co_return Verdict::proceed();
 }
 
