@@ -322,12 +322,7 @@ class Session {
           break;
         }
       }
-      const auto t0 = std::chrono::steady_clock::now();
-      verdict = co_await stage->on_request(ctx);
-      const auto spent = std::chrono::duration_cast<std::chrono::microseconds>(
-          std::chrono::steady_clock::now() - t0);
-      if (auto* slot = phase_slot(ctx, stage->name())) *slot += spent;
-      observe_phase(stage->name(), spent);
+      verdict = co_await run_stage(*stage, ctx);
       if (!verdict.proceeds()) break;
     }
     if (!verdict.proceeds()) {
@@ -392,6 +387,17 @@ class Session {
     }
     complete(ctx);
     co_return keep && !rt_.draining.load();
+  }
+
+  // One stage's request hook, timed for the context, Server-Timing and the phase histogram.
+  static net::awaitable<Verdict> run_stage(Stage& stage, RequestContext& ctx) {
+    const auto t0 = std::chrono::steady_clock::now();
+    Verdict verdict = co_await stage.on_request(ctx);
+    const auto spent = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - t0);
+    if (auto* slot = phase_slot(ctx, stage.name())) *slot += spent;
+    observe_phase(stage.name(), spent);
+    co_return verdict;
   }
 
   // The head could not be read: say why when there is someone to tell.
@@ -497,12 +503,7 @@ class Session {
     Verdict verdict;
     for (Stage* stage : rt_.stage_list) {
       if (stage->needs_body(ctx)) continue;
-      const auto t0 = std::chrono::steady_clock::now();
-      verdict = co_await stage->on_request(ctx);
-      const auto spent = std::chrono::duration_cast<std::chrono::microseconds>(
-          std::chrono::steady_clock::now() - t0);
-      if (auto* slot = phase_slot(ctx, stage->name())) *slot += spent;
-      observe_phase(stage->name(), spent);
+      verdict = co_await run_stage(*stage, ctx);
       if (!verdict.proceeds()) break;
     }
     if (!verdict.proceeds()) {
