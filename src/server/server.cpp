@@ -243,6 +243,13 @@ int Server::run() {
   for (auto& w : rt.workers) {
     if (w->thread.joinable()) w->thread.join();
   }
+  // Sockets that still belong to a worker's io_context go before it does: upstream
+  // connections released to the pool while draining, and the acceptors.
+  for (auto& w : rt.workers) {
+    w->pool.clear();
+    w->acceptor.reset();
+    w->admin_acceptor.reset();
+  }
   if (left > 0) spdlog::warn("drain timeout: {} connections cut", left);
   if (rt.audit_log) rt.audit_log->stop();  // flushes what is queued
   spdlog::info("stopped");
