@@ -27,7 +27,8 @@ Error pg_error(PGconn* conn, std::string_view what) {
 Result<Conn> connect(const std::string& url) {
   Conn conn(PQconnectdb(url.c_str()));
   if (!conn || PQstatus(conn.get()) != CONNECTION_OK) return pg_error(conn.get(), "connect");
-  PQsetNoticeProcessor(conn.get(), [](void*, const char*) {}, nullptr);  // "already exists"
+  PQsetNoticeProcessor(
+      conn.get(), [](void*, const char*) {}, nullptr);  // "already exists"
   return conn;
 }
 

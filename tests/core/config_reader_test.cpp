@@ -41,8 +41,8 @@ TEST(ConfigReaderTest, EnvironmentVariablesAreSubstitutedAndMissingOnesReported)
   ::setenv("GW_TEST_SECRET", "s3cret", 1);
   ::unsetenv("GW_TEST_UNSET");
   Problems problems("f.yaml");
-  auto root = load_string("key: Bearer ${GW_TEST_SECRET}\nother: ${GW_TEST_UNSET}\nlit: $${X}\n",
-                          problems);
+  auto root =
+      load_string("key: Bearer ${GW_TEST_SECRET}\nother: ${GW_TEST_UNSET}\nlit: $${X}\n", problems);
   ASSERT_TRUE(root);
   Map top(*root, "", problems);
   EXPECT_EQ(top.string("key"), "Bearer s3cret");
