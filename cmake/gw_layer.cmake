@@ -27,6 +27,7 @@ function(gw_add_layer_tests name)
   add_executable(gw_${name}_test ${tests})
   target_link_libraries(gw_${name}_test PRIVATE gw_${name} gw_test_support ${extra}
                         GTest::gtest GTest::gmock GTest::gtest_main gw_warnings)
+  # Tests that read files of the repository (example configs) find it through GW_SOURCE_DIR.
   gtest_discover_tests(gw_${name}_test TEST_PREFIX "${name}." DISCOVERY_MODE PRE_TEST
-                       PROPERTIES LABELS unit)
+                       PROPERTIES LABELS unit ENVIRONMENT "GW_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
 endfunction()

@@ -1,5 +1,6 @@
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -190,6 +191,7 @@ namespace {
 
 // The repository's example configs, read where they are (this file is tests/policy/...).
 std::filesystem::path repo_root() {
+  if (const char* dir = std::getenv("GW_SOURCE_DIR")) return dir;  // set by ctest
   return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
 }
 
