@@ -56,6 +56,8 @@ bool is_safe_header_value(std::string_view value) noexcept {
 }
 
 std::string sanitize_header_value(std::string_view value) {
+  value = trim(value);
+  if (is_safe_header_value(value)) return std::string(value);  // the common case: one copy
   std::string out;
   out.reserve(value.size());
   for (unsigned char c : value) {

@@ -6,6 +6,7 @@
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <optional>
@@ -19,16 +20,46 @@ namespace gw::proxy {
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 
+// How a message body is delimited on the wire.
+struct Framing {
+  enum class Kind { None, Length, Chunked };
+  Kind kind = Kind::None;
+  std::uint64_t length = 0;
+
+  static Framing none() { return {}; }
+  static Framing sized(std::uint64_t n) { return {Kind::Length, n}; }
+  static Framing chunked() { return {Kind::Chunked, 0}; }
+};
+
 // Upstream request headers: client headers minus hop-by-hop, Host, Authorization, identity
 // headers (every case, every copy) and forwarding headers; then the verified identity, the
-// upstream credential, the assertion, X-Request-Id and X-Forwarded-*.
+// upstream credential, the assertion, X-Request-Id and X-Forwarded-*. Appended to `out` as
+// "Name: value\r\n" lines.
 void build_upstream_headers(const RequestContext& ctx, const UpstreamConfig& up,
                             const IdentityHeaderNames& names, std::string_view assertion,
-                            bhttp::fields& out);
-// Response headers minus hop-by-hop and framing fields (the gateway frames its own response).
-void copy_response_headers(const bhttp::fields& in, bhttp::fields& out);
+                            std::string& out);
+// Response header lines minus hop-by-hop and framing fields (the gateway frames its own
+// response), appended to `out`.
+void copy_response_headers(const bhttp::fields& in, std::string& out);
 // Whether a client-supplied X-Request-Id is kept.
 bool accept_request_id(std::string_view id);
+
+// The whole request head sent upstream: request line, build_upstream_headers, framing.
+void write_upstream_head(const RequestContext& ctx, const UpstreamConfig& up,
+                         const IdentityHeaderNames& names, std::string_view assertion,
+                         const Framing& framing, std::string& out);
+
+struct ResponseHeadSpec {
+  unsigned version = 11;  // the client's
+  int status = 200;
+  std::string_view reason;                          // empty: the standard phrase
+  const bhttp::fields* upstream_headers = nullptr;  // copied through copy_response_headers
+  Framing framing;
+  bool keep_alive = true;
+};
+// The whole response head sent to the client: status line, upstream headers, X-Request-Id,
+// the stages' response headers, framing and the Connection field the version needs.
+void write_response_head(const ResponseHeadSpec& spec, const RequestContext& ctx, std::string& out);
 
 struct ForwardResult {
   std::optional<Error> error;     // set on failure
@@ -76,6 +107,76 @@ inline Error upstream_error(const UpstreamConfig& up, std::string_view what,
                     "upstream " + up.name + ": " + std::string(what) + ": " + ec.message(),
                     Origin::Upstream);
 }
+
+// The buffer a forward relays body pieces through. Taken from a per-thread free list for
+// the forward's duration: no allocation or clearing per request, and memory follows the
+// number of forwards in flight rather than the number of connections.
+class RelayBuffer {
+ public:
+  static constexpr std::size_t kSize = 16 * 1024;
+
+  RelayBuffer() {
+    auto& free = free_list();
+    if (free.empty()) {
+      data_ = std::make_unique_for_overwrite<char[]>(kSize);
+    } else {
+      data_ = std::move(free.back());
+      free.pop_back();
+    }
+  }
+  ~RelayBuffer() {
+    auto& free = free_list();
+    if (free.size() < kMaxFree) free.push_back(std::move(data_));
+  }
+  RelayBuffer(const RelayBuffer&) = delete;
+  RelayBuffer& operator=(const RelayBuffer&) = delete;
+
+  char* data() noexcept { return data_.get(); }
+  static constexpr std::size_t size() noexcept { return kSize; }
+
+ private:
+  static constexpr std::size_t kMaxFree = 256;
+  static std::vector<std::unique_ptr<char[]>>& free_list() {
+    thread_local std::vector<std::unique_ptr<char[]>> list;
+    return list;
+  }
+  std::unique_ptr<char[]> data_;
+};
+
+// The buffers of one write: an optional head, then a body piece, raw or as an HTTP/1.1
+// chunk (the last chunk closes the body). Head and body leave in one gather write.
+class PieceBuffers {
+ public:
+  PieceBuffers(std::string_view head, std::string_view data, bool chunked, bool last) {
+    if (!head.empty()) add(head);
+    if (chunked && !data.empty()) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      char* end = size_line_ + sizeof size_line_;
+      char* p = end;
+      *--p = '\n';
+      *--p = '\r';
+      for (std::size_t n = data.size(); n != 0; n >>= 4) *--p = kHex[n & 15];
+      add({p, static_cast<std::size_t>(end - p)});
+      add(data);
+      add("\r\n");
+    } else if (!data.empty()) {
+      add(data);
+    }
+    if (chunked && last) add("0\r\n\r\n");
+  }
+  PieceBuffers(const PieceBuffers&) = delete;
+  PieceBuffers& operator=(const PieceBuffers&) = delete;
+
+  bool empty() const noexcept { return count_ == 0; }
+  std::span<const net::const_buffer> buffers() const noexcept { return {buffers_.data(), count_}; }
+
+ private:
+  void add(std::string_view s) { buffers_[count_++] = net::const_buffer(s.data(), s.size()); }
+
+  std::array<net::const_buffer, 5> buffers_;
+  std::size_t count_ = 0;
+  char size_line_[20];
+};
 
 template <class ClientStream>
 class Forwarder {
@@ -146,23 +247,20 @@ class Forwarder {
  private:
   void build_request(std::string_view assertion) {
     auto& ctx = r_.ctx;
-    req_.version(11);
-    req_.method_string(ctx.method);
-    std::string target = up_->endpoint.base_path + ctx.route->upstream_target;
-    if (target.empty() || target.front() != '/') target.insert(target.begin(), '/');
-    req_.target(target);
-    build_upstream_headers(ctx, *up_, r_.proxy.config().headers, assertion, req_.base());
+    Framing framing;
     if (r_.streamed_body) {
       if (r_.streamed_body->chunked()) {
-        req_.chunked(true);
+        framing = Framing::chunked();
       } else if (auto length = r_.streamed_body->content_length()) {
-        req_.content_length(*length);
+        framing = Framing::sized(*length);
       }
     } else if (!ctx.body.empty() || ctx.method == "POST" || ctx.method == "PUT" ||
                ctx.method == "PATCH") {
-      req_.content_length(ctx.body.size());
+      framing = Framing::sized(ctx.body.size());
     }
-    req_.keep_alive(true);
+    request_chunked_ = framing.kind == Framing::Kind::Chunked;
+    head_.reserve(1024);
+    write_upstream_head(ctx, *up_, r_.proxy.config().headers, assertion, framing, head_);
   }
 
   // Sends the request and reads the upstream's response head.
@@ -170,10 +268,9 @@ class Forwarder {
   net::awaitable<Result<void>> exchange_head(Stream& stream) {
     auto& low = lowest(stream);
     stale_ = false;
-    bhttp::request_serializer<bhttp::buffer_body> sr{req_};
     if (r_.streamed_body) {
       low.expires_after(up_->response_timeout);
-      auto [ec, n] = co_await bhttp::async_write_header(stream, sr, kTuple);
+      auto [ec, n] = co_await net::async_write(stream, net::buffer(head_), kTuple);
       (void)n;
       if (ec) co_return upstream_error(*up_, "sending the request", ec);
       auto& parser = *r_.streamed_body;
@@ -195,23 +292,19 @@ class Forwarder {
           done = parser.is_done();
         }
         r_.ctx.body_bytes += got;
-        req_.body().data = got ? buffer_.data() : nullptr;
-        req_.body().size = got;
-        req_.body().more = !done;
-        low.expires_after(up_->response_timeout);
-        auto [wec, wn] = co_await bhttp::async_write(stream, sr, kTuple);
-        (void)wn;
-        if (wec && wec != bhttp::error::need_buffer) {
-          co_return upstream_error(*up_, "sending the request body", wec);
+        PieceBuffers piece({}, {buffer_.data(), got}, request_chunked_, done);
+        if (!piece.empty()) {
+          low.expires_after(up_->response_timeout);
+          auto [wec, wn] = co_await net::async_write(stream, piece.buffers(), kTuple);
+          (void)wn;
+          if (wec) co_return upstream_error(*up_, "sending the request body", wec);
         }
         if (done) break;
       }
     } else {
-      req_.body().data = r_.ctx.body.empty() ? nullptr : r_.ctx.body.data();
-      req_.body().size = r_.ctx.body.size();
-      req_.body().more = false;
+      const std::array<net::const_buffer, 2> request{net::buffer(head_), net::buffer(r_.ctx.body)};
       low.expires_after(up_->response_timeout);
-      auto [ec, n] = co_await bhttp::async_write(stream, sr, kTuple);
+      auto [ec, n] = co_await net::async_write(stream, request, kTuple);
       (void)n;
       if (ec) {
         stale_ = true;
@@ -258,9 +351,27 @@ class Forwarder {
     for (auto* stage : r_.stages) co_await stage->on_finishing(r_.ctx, c);
   }
 
-  void add_gateway_headers(bhttp::fields& out) {
-    out.set("X-Request-Id", r_.ctx.request_id);
-    for (const auto& [name, value] : r_.ctx.response_headers) out.insert(name, value);
+  ResponseHeadSpec response_spec(int status, Framing framing, bool keep_alive) const {
+    const auto& head = parser_->get();
+    const auto reason = head.reason();
+    return ResponseHeadSpec{
+        r_.client_version, status,  std::string_view(reason.data(), reason.size()),
+        &head.base(),      framing, keep_alive};
+  }
+
+  // Writes `piece` to the client; false (with the error recorded) when the client is gone.
+  net::awaitable<bool> write_to_client(const PieceBuffers& piece) {
+    if (piece.empty()) co_return true;
+    lowest(r_.client).expires_after(r_.client_timeout);
+    result_.response_started = true;
+    auto [ec, n] = co_await net::async_write(r_.client, piece.buffers(), kTuple);
+    (void)n;
+    if (ec) {
+      result_.error = make_error(Reason::BadRequest, "client went away", Origin::Client);
+      conn_.reset();
+      co_return false;
+    }
+    co_return true;
   }
 
   template <class Stream>
@@ -300,68 +411,52 @@ class Forwarder {
         usage.feed(body);
         usage.finish(ctx.usage);
       }
-      bhttp::response<bhttp::string_body> res;
-      res.result(status);
-      res.version(r_.client_version);
-      copy_response_headers(head.base(), res.base());
-      add_gateway_headers(res.base());
-      res.body() = std::move(body);
-      res.prepare_payload();
-      res.keep_alive(r_.client_keep_alive);
-      ctx.response_bytes = res.body().size();
+      head_.clear();
+      write_response_head(response_spec(status, Framing::sized(body.size()), r_.client_keep_alive),
+                          ctx, head_);
+      ctx.response_bytes = body.size();
       release_upstream();
       co_await finishing(status);
-      lowest(r_.client).expires_after(r_.client_timeout);
-      result_.response_started = true;
-      auto [ec, n] = co_await bhttp::async_write(r_.client, res, kTuple);
-      (void)n;
-      result_.client_keep_alive = !ec && res.keep_alive();
+      const bool written = co_await write_to_client(PieceBuffers(head_, body, false, true));
+      result_.client_keep_alive = written && r_.client_keep_alive;
       co_return;
     }
 
-    bhttp::response<bhttp::buffer_body> res;
-    res.result(status);
-    res.version(r_.client_version);
-    copy_response_headers(head.base(), res.base());
-    add_gateway_headers(res.base());
+    Framing framing;
     bool keep_alive = r_.client_keep_alive;
     if (has_body) {
       if (auto length = parser_->content_length()) {
-        res.content_length(*length);
+        framing = Framing::sized(*length);
       } else if (r_.client_version >= 11) {
-        res.chunked(true);
+        framing = Framing::chunked();
       } else {
         keep_alive = false;  // HTTP/1.0 client: the end of the body is the end of the connection
       }
     } else if (ctx.method == "HEAD") {
-      if (auto length = parser_->content_length()) res.content_length(*length);
+      if (auto length = parser_->content_length()) framing = Framing::sized(*length);
     }
-    res.keep_alive(keep_alive);
-    bhttp::response_serializer<bhttp::buffer_body> sr{res};
-    lowest(r_.client).expires_after(r_.client_timeout);
-    // The head goes out as soon as it is known: streams start flowing immediately.
-    if (!parser_->is_done() || !has_body) {
-      result_.response_started = true;
-      auto [ec, n] = co_await bhttp::async_write_header(r_.client, sr, kTuple);
-      (void)n;
-      if (ec) {
-        result_.error = make_error(Reason::BadRequest, "client went away", Origin::Client);
-        conn_.reset();
-        co_return;
-      }
-    }
+    const bool chunked = framing.kind == Framing::Kind::Chunked;
+    head_.clear();
+    write_response_head(response_spec(status, framing, keep_alive), ctx, head_);
+    bool head_sent = false;
     while (true) {
       std::size_t got = 0;
       if (has_body && !parser_->is_done()) {
+        // Streams start flowing as soon as the head is known; a body already buffered with
+        // the head leaves with it in one write.
+        if (!head_sent && conn_->buffer.size() == 0) {
+          if (!co_await write_to_client(PieceBuffers(head_, {}, false, false))) co_return;
+          head_sent = true;
+        }
         auto n = co_await read_piece(upstream);
         if (!n) co_return;
         got = *n;
       }
       const bool done = !has_body || parser_->is_done();
+      const std::string_view data(buffer_.data(), got);
       if (got) {
-        const std::string_view piece(buffer_.data(), got);
-        if (reads_usage) usage.feed(piece);
-        BodyChunk chunk{piece, done};
+        if (reads_usage) usage.feed(data);
+        BodyChunk chunk{data, done};
         for (auto* stage : r_.stages) stage->on_response_chunk(ctx, chunk);
         ctx.response_bytes += got;
       }
@@ -371,18 +466,11 @@ class Forwarder {
         // The last bytes wait until every stage is ready for the response to complete.
         co_await finishing(status);
       }
-      res.body().data = got ? buffer_.data() : nullptr;
-      res.body().size = got;
-      res.body().more = !done;
-      lowest(r_.client).expires_after(r_.client_timeout);
-      result_.response_started = true;
-      auto [ec, n] = co_await bhttp::async_write(r_.client, sr, kTuple);
-      (void)n;
-      if (ec && ec != bhttp::error::need_buffer) {
-        result_.error = make_error(Reason::BadRequest, "client went away", Origin::Client);
-        conn_.reset();
+      if (!co_await write_to_client(
+              PieceBuffers(head_sent ? std::string_view() : head_, data, chunked, done))) {
         co_return;
       }
+      head_sent = true;
       if (done) break;
     }
     result_.client_keep_alive = keep_alive;
@@ -415,9 +503,10 @@ class Forwarder {
   ForwardRequest<ClientStream>& r_;
   const UpstreamConfig* up_ = nullptr;
   http::ConnectionPtr conn_;
-  bhttp::request<bhttp::buffer_body> req_;
+  std::string head_;  // the request head, then the response head
+  bool request_chunked_ = false;
   std::optional<bhttp::response_parser<bhttp::buffer_body>> parser_;
-  std::array<char, 16 * 1024> buffer_{};
+  RelayBuffer buffer_;
   ForwardResult result_;
   bool stale_ = false;
 };

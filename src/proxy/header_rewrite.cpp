@@ -1,33 +1,62 @@
+#include <algorithm>
+#include <array>
+#include <boost/beast/http/status.hpp>
+#include <charconv>
+
 #include "core/strings.hpp"
 #include "proxy/forward.hpp"
 
 namespace gw::proxy {
 namespace {
 
-namespace bhttp = boost::beast::http;
+constexpr std::size_t kMaxKnownName = 24;
 
-bool starts_with_i(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+// Lowercases `name` into `buf` when it is short enough to be one of the names below.
+std::string_view lower_into(std::string_view name, std::array<char, kMaxKnownName>& buf) {
+  if (name.size() > buf.size()) return {};
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    buf[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  return {buf.data(), name.size()};
 }
 
-// RFC 9110 7.6.1: connection-specific fields, and any field the Connection header names.
-bool is_hop_by_hop(std::string_view name, const std::vector<std::string>& connection_listed) {
+bool starts_with_i(std::string_view s, std::string_view lower_prefix) {
+  return s.size() >= lower_prefix.size() && iequals(s.substr(0, lower_prefix.size()), lower_prefix);
+}
+
+// RFC 9110 7.6.1: connection-specific fields.
+bool is_hop_by_hop(std::string_view lower) {
   static constexpr std::string_view kHopByHop[] = {
       "connection",        "keep-alive",         "proxy-connection",   "te", "trailer", "upgrade",
       "transfer-encoding", "proxy-authenticate", "proxy-authorization"};
-  for (auto h : kHopByHop) {
-    if (iequals(name, h)) return true;
-  }
-  for (const auto& listed : connection_listed) {
-    if (iequals(name, listed)) return true;
-  }
-  return false;
+  return std::find(std::begin(kHopByHop), std::end(kHopByHop), lower) != std::end(kHopByHop);
 }
 
-std::vector<std::string> connection_tokens(std::string_view value) {
+// Fields the gateway sets itself on the upstream request; client copies never pass.
+bool is_replaced_by_gateway(std::string_view lower) {
+  static constexpr std::string_view kReplaced[] = {
+      "host",      "authorization",     "content-length",   "expect",         "x-request-id",
+      "forwarded", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-for"};
+  return std::find(std::begin(kReplaced), std::end(kReplaced), lower) != std::end(kReplaced);
+}
+
+// Tokens of every Connection header (the fields they name are hop-by-hop too), lowercased.
+template <class Range, class NameOf, class ValueOf>
+std::vector<std::string> connection_listed(const Range& fields, NameOf name_of, ValueOf value_of) {
   std::vector<std::string> out;
-  for (auto& token : split(value, ", \t")) out.push_back(to_lower(token));
+  for (const auto& field : fields) {
+    if (!iequals(name_of(field), "connection")) continue;
+    for (auto& token : split(value_of(field), ", \t")) out.push_back(to_lower(token));
+  }
   return out;
+}
+
+bool is_listed(std::string_view name, const std::vector<std::string>& listed) {
+  for (const auto& l : listed) {
+    if (iequals(name, l)) return true;
+  }
+  return false;
 }
 
 bool is_identity_header(std::string_view name, const IdentityHeaderNames& names) {
@@ -52,9 +81,43 @@ bool is_sane_request_id(std::string_view id) {
   return true;
 }
 
-void set_if_present(bhttp::fields& out, const std::string& name, std::string_view value) {
+void add_field(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name).append(": ").append(value).append("\r\n");
+}
+
+// Claim values may hold anything: control characters are removed, empty values omitted.
+void add_clean(std::string& out, std::string_view name, std::string_view value) {
   const std::string clean = sanitize_header_value(value);
-  if (!clean.empty()) out.set(name, clean);
+  if (!clean.empty()) add_field(out, name, clean);
+}
+
+template <class Joinable>
+void add_joined(std::string& out, std::string_view name, const Joinable& parts,
+                std::string_view separator) {
+  if (parts.empty()) return;
+  add_clean(out, name, join(parts, separator));
+}
+
+void add_number(std::string& out, std::uint64_t value) {
+  char digits[24];
+  auto [end, ec] = std::to_chars(std::begin(digits), std::end(digits), value);
+  (void)ec;
+  out.append(digits, end);
+}
+
+void add_framing(std::string& out, const Framing& framing) {
+  switch (framing.kind) {
+    case Framing::Kind::Length:
+      out.append("Content-Length: ");
+      add_number(out, framing.length);
+      out.append("\r\n");
+      break;
+    case Framing::Kind::Chunked:
+      out.append("Transfer-Encoding: chunked\r\n");
+      break;
+    case Framing::Kind::None:
+      break;
+  }
 }
 
 }  // namespace
@@ -63,69 +126,103 @@ bool accept_request_id(std::string_view id) { return is_sane_request_id(id); }
 
 void build_upstream_headers(const RequestContext& ctx, const UpstreamConfig& up,
                             const IdentityHeaderNames& names, std::string_view assertion,
-                            bhttp::fields& out) {
-  std::vector<std::string> listed;
+                            std::string& out) {
+  const auto listed = connection_listed(
+      ctx.headers, [](const HeaderView& h) { return h.first; },
+      [](const HeaderView& h) { return h.second; });
   std::string forwarded_for;
+  std::array<char, kMaxKnownName> buf;
   for (const auto& [name, value] : ctx.headers) {
-    if (iequals(name, "connection")) {
-      auto tokens = connection_tokens(value);
-      listed.insert(listed.end(), tokens.begin(), tokens.end());
-    }
-  }
-  for (const auto& [name, value] : ctx.headers) {
-    if (is_hop_by_hop(name, listed)) continue;
-    if (iequals(name, "host") || iequals(name, "authorization") ||
-        iequals(name, "content-length") || iequals(name, "expect") ||
-        iequals(name, "x-request-id") || iequals(name, "x-forwarded-proto") ||
-        iequals(name, "x-forwarded-host") || iequals(name, "forwarded")) {
+    const std::string_view lower = lower_into(name, buf);
+    if (!lower.empty() && (is_hop_by_hop(lower) || is_replaced_by_gateway(lower))) {
+      if (lower == "x-forwarded-for") {
+        if (!forwarded_for.empty()) forwarded_for += ", ";
+        forwarded_for += trim(value);
+      }
       continue;
     }
-    if (iequals(name, "x-forwarded-for")) {
-      if (!forwarded_for.empty()) forwarded_for += ", ";
-      forwarded_for += std::string(trim(value));
-      continue;
-    }
+    if (!listed.empty() && is_listed(name, listed)) continue;
     if (is_identity_header(name, names)) continue;
     if (!up.credential_header.empty() && iequals(name, up.credential_header)) continue;
     if (!up.assertion.header.empty() && iequals(name, up.assertion.header)) continue;
-    out.insert(name, value);
+    add_field(out, name, value);
   }
 
-  out.set(bhttp::field::host, up.endpoint.host_header);
+  add_field(out, "Host", up.endpoint.host_header);
   if (ctx.identity) {
     const auto& id = *ctx.identity;
-    set_if_present(out, names.user_id, id.user_id);
-    set_if_present(out, names.email, id.email);
-    set_if_present(out, names.roles, join(id.roles, ","));
-    set_if_present(out, names.scopes, join(id.scopes, " "));
-    set_if_present(out, names.tenant, id.tenant);
-    set_if_present(out, names.team, id.team);
+    add_clean(out, names.user_id, id.user_id);
+    add_clean(out, names.email, id.email);
+    add_joined(out, names.roles, id.roles, ",");
+    add_joined(out, names.scopes, id.scopes, " ");
+    add_clean(out, names.tenant, id.tenant);
+    add_clean(out, names.team, id.team);
   }
-  if (!up.credential_header.empty()) out.set(up.credential_header, up.credential_value);
-  if (!assertion.empty()) out.set(up.assertion.header, assertion);
-  out.set("X-Request-Id", ctx.request_id);
+  if (!up.credential_header.empty()) {
+    add_field(out, up.credential_header, up.credential_value);
+  }
+  if (!assertion.empty()) add_field(out, up.assertion.header, assertion);
+  add_field(out, "X-Request-Id", ctx.request_id);
   if (!forwarded_for.empty()) forwarded_for += ", ";
   forwarded_for += ctx.client_address;
-  out.set("X-Forwarded-For", forwarded_for);
-  out.set("X-Forwarded-Proto", ctx.is_tls ? "https" : "http");
-  if (auto host = ctx.header("host"); !host.empty()) set_if_present(out, "X-Forwarded-Host", host);
+  add_field(out, "X-Forwarded-For", forwarded_for);
+  add_field(out, "X-Forwarded-Proto", ctx.is_tls ? "https" : "http");
+  if (auto host = ctx.header("host"); !host.empty()) add_clean(out, "X-Forwarded-Host", host);
 }
 
-void copy_response_headers(const bhttp::fields& in, bhttp::fields& out) {
-  std::vector<std::string> listed;
+void copy_response_headers(const bhttp::fields& in, std::string& out) {
+  const auto listed = connection_listed(
+      in, [](const auto& f) { return std::string_view(f.name_string()); },
+      [](const auto& f) { return std::string_view(f.value()); });
+  std::array<char, kMaxKnownName> buf;
   for (const auto& field : in) {
-    if (field.name() != bhttp::field::connection) continue;
-    auto tokens = connection_tokens(field.value());
-    listed.insert(listed.end(), tokens.begin(), tokens.end());
-  }
-  for (const auto& field : in) {
-    const auto name = field.name_string();
-    if (is_hop_by_hop(name, listed) || iequals(name, "content-length") ||
-        iequals(name, "x-request-id")) {
+    const std::string_view name = field.name_string();
+    const std::string_view lower = lower_into(name, buf);
+    if (!lower.empty() &&
+        (is_hop_by_hop(lower) || lower == "content-length" || lower == "x-request-id")) {
       continue;
     }
-    out.insert(name, field.value());
+    if (!listed.empty() && is_listed(name, listed)) continue;
+    add_field(out, name, field.value());
   }
+}
+
+void write_upstream_head(const RequestContext& ctx, const UpstreamConfig& up,
+                         const IdentityHeaderNames& names, std::string_view assertion,
+                         const Framing& framing, std::string& out) {
+  out.append(ctx.method).append(" ");
+  const std::string_view target = ctx.route->upstream_target;
+  if (up.endpoint.base_path.empty() && (target.empty() || target.front() != '/')) out += '/';
+  out.append(up.endpoint.base_path).append(target).append(" HTTP/1.1\r\n");
+  build_upstream_headers(ctx, up, names, assertion, out);
+  add_framing(out, framing);
+  out.append("\r\n");
+}
+
+void write_response_head(const ResponseHeadSpec& spec, const RequestContext& ctx,
+                         std::string& out) {
+  out.append(spec.version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+  add_number(out, static_cast<std::uint64_t>(spec.status));
+  out += ' ';
+  std::string_view reason = spec.reason;
+  if (reason.empty()) {
+    const auto known =
+        boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(spec.status));
+    if (!known.empty() && known.front() != '<')
+      reason = std::string_view(known.data(), known.size());
+  }
+  out.append(reason).append("\r\n");
+  if (spec.upstream_headers != nullptr) copy_response_headers(*spec.upstream_headers, out);
+  add_field(out, "X-Request-Id", ctx.request_id);
+  for (const auto& [name, value] : ctx.response_headers) add_field(out, name, value);
+  add_framing(out, spec.framing);
+  // HTTP/1.1 is persistent unless told otherwise; HTTP/1.0 only when told so.
+  if (spec.version == 10) {
+    if (spec.keep_alive) out.append("Connection: keep-alive\r\n");
+  } else if (!spec.keep_alive) {
+    out.append("Connection: close\r\n");
+  }
+  out.append("\r\n");
 }
 
 }  // namespace gw::proxy

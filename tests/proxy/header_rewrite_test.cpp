@@ -30,10 +30,19 @@ RequestContext context_with(std::vector<HeaderView> headers) {
   return ctx;
 }
 
-std::vector<std::string> all(const bhttp::fields& f, std::string_view name) {
+// Values of every "Name: value" line called `name` in a serialised head.
+std::vector<std::string> all(std::string_view head, std::string_view name) {
   std::vector<std::string> out;
-  for (const auto& field : f) {
-    if (gw::iequals(field.name_string(), name)) out.emplace_back(field.value());
+  while (!head.empty()) {
+    const auto eol = head.find("\r\n");
+    EXPECT_NE(eol, std::string_view::npos) << "unterminated line";
+    if (eol == std::string_view::npos) break;
+    const std::string_view line = head.substr(0, eol);
+    head.remove_prefix(eol + 2);
+    const auto colon = line.find(": ");
+    if (colon != std::string_view::npos && gw::iequals(line.substr(0, colon), name)) {
+      out.emplace_back(line.substr(colon + 2));
+    }
   }
   return out;
 }
@@ -46,7 +55,7 @@ TEST(HeaderRewriteTest, SpoofedIdentityHeadersNeverReachTheUpstream) {
                            {"X-User-Anything", "x"},
                            {"X-Gateway-Assertion", "forged.jwt.value"},
                            {"Accept", "application/json"}});
-  bhttp::fields out;
+  std::string out;
   build_upstream_headers(ctx, upstream(), IdentityHeaderNames{}, "", out);
   EXPECT_EQ(all(out, "X-User-Id"), std::vector<std::string>{"alice_123"});
   EXPECT_EQ(all(out, "X-User-Role"), std::vector<std::string>{"doctor,admin"});
@@ -62,7 +71,7 @@ TEST(HeaderRewriteTest, ClientCredentialsAreSwappedForTheUpstreams) {
   auto ctx = context_with({{"Authorization", "Bearer user-token"},
                            {"authorization", "Bearer second"},
                            {"Proxy-Authorization", "Basic x"}});
-  bhttp::fields out;
+  std::string out;
   build_upstream_headers(ctx, upstream(), IdentityHeaderNames{}, "", out);
   EXPECT_EQ(all(out, "Authorization"), std::vector<std::string>{"Bearer sk-provider"});
   EXPECT_TRUE(all(out, "Proxy-Authorization").empty());
@@ -76,7 +85,7 @@ TEST(HeaderRewriteTest, HopByHopAndConnectionListedHeadersAreDropped) {
                            {"Upgrade", "websocket"},
                            {"Host", "gateway.example"},
                            {"Content-Length", "12"}});
-  bhttp::fields out;
+  std::string out;
   build_upstream_headers(ctx, upstream(), IdentityHeaderNames{}, "", out);
   for (auto name :
        {"Connection", "X-Secret-Hop", "Keep-Alive", "TE", "Upgrade", "Content-Length"}) {
@@ -90,7 +99,7 @@ TEST(HeaderRewriteTest, ForwardingHeadersAndRequestIdAreSet) {
   auto ctx = context_with({{"X-Forwarded-For", "192.0.2.1"},
                            {"X-Request-Id", "client-id"},
                            {"X-Forwarded-Proto", "https"}});
-  bhttp::fields out;
+  std::string out;
   build_upstream_headers(ctx, upstream(), IdentityHeaderNames{}, "", out);
   EXPECT_EQ(all(out, "X-Forwarded-For"), std::vector<std::string>{"192.0.2.1, 10.1.2.3"});
   EXPECT_EQ(all(out, "X-Forwarded-Proto"), std::vector<std::string>{"http"});
@@ -103,7 +112,7 @@ TEST(HeaderRewriteTest, ControlCharactersInClaimsCannotSplitHeaders) {
   id->user_id = "alice\r\nX-User-Role: admin";
   id->email = "\x01\x7f";
   ctx.identity = id;
-  bhttp::fields out;
+  std::string out;
   build_upstream_headers(ctx, upstream(), IdentityHeaderNames{}, "", out);
   EXPECT_EQ(all(out, "X-User-Id"), std::vector<std::string>{"aliceX-User-Role: admin"});
   EXPECT_TRUE(all(out, "X-User-Email").empty());
@@ -114,7 +123,7 @@ TEST(HeaderRewriteTest, ConfiguredHeaderNamesAreUsedAndStripped) {
   IdentityHeaderNames names;
   names.user_id = "X-Verified-Sub";
   auto ctx = context_with({{"x-verified-sub", "mallory"}});
-  bhttp::fields out;
+  std::string out;
   build_upstream_headers(ctx, upstream(), names, "", out);
   EXPECT_EQ(all(out, "X-Verified-Sub"), std::vector<std::string>{"alice_123"});
   EXPECT_TRUE(all(out, "X-User-Id").empty());
@@ -128,12 +137,81 @@ TEST(HeaderRewriteTest, ResponseHopByHopHeadersAreDropped) {
   in.insert("Content-Type", "text/event-stream");
   in.insert("Set-Cookie", "a=1");
   in.insert("Set-Cookie", "b=2");
-  bhttp::fields out;
+  std::string out;
   copy_response_headers(in, out);
   EXPECT_TRUE(all(out, "X-Hop").empty());
   EXPECT_TRUE(all(out, "Transfer-Encoding").empty());
   EXPECT_EQ(all(out, "Set-Cookie").size(), 2u);
   EXPECT_EQ(all(out, "Content-Type"), std::vector<std::string>{"text/event-stream"});
+}
+
+// Parses a serialised head with Beast, as the upstream or the client would.
+template <bool IsRequest>
+bhttp::message<IsRequest, bhttp::empty_body> parse_head(const std::string& head) {
+  bhttp::parser<IsRequest, bhttp::empty_body> parser;
+  parser.eager(false);
+  boost::system::error_code ec;
+  parser.put(boost::asio::buffer(head), ec);
+  EXPECT_FALSE(ec) << ec.message() << " in:\n" << head;
+  EXPECT_TRUE(parser.is_header_done());
+  return parser.release();
+}
+
+TEST(HeaderRewriteTest, UpstreamHeadCarriesTheTargetAndFraming) {
+  auto ctx = context_with({{"Accept", "application/json"}});
+  ctx.method = "POST";
+  RouteMatch route;
+  route.upstream_target = "/chat/completions?x=1";
+  ctx.route = route;
+  std::string head;
+  write_upstream_head(ctx, upstream(), IdentityHeaderNames{}, "", Framing::sized(42), head);
+  auto req = parse_head<true>(head);
+  EXPECT_EQ(req.method_string(), "POST");
+  EXPECT_EQ(req.target(), "/base/chat/completions?x=1");
+  EXPECT_EQ(req.version(), 11u);
+  EXPECT_EQ(req[bhttp::field::content_length], "42");
+  EXPECT_TRUE(req.keep_alive());
+  EXPECT_EQ(req["X-User-Id"], "alice_123");
+
+  head.clear();
+  write_upstream_head(ctx, upstream(), IdentityHeaderNames{}, "", Framing::chunked(), head);
+  EXPECT_TRUE(parse_head<true>(head).chunked());
+}
+
+TEST(HeaderRewriteTest, ResponseHeadStatesFramingAndPersistencePerVersion) {
+  bhttp::fields upstream_headers;
+  upstream_headers.insert("Content-Type", "application/json");
+  upstream_headers.insert("Content-Length", "999");  // replaced by the gateway's own framing
+  upstream_headers.insert("Connection", "close");
+  RequestContext ctx;
+  ctx.request_id = "rid-7";
+  ctx.response_headers.emplace_back("Server-Timing", "identity;dur=0.1");
+
+  std::string head;
+  write_response_head({11, 200, "", &upstream_headers, Framing::sized(5), true}, ctx, head);
+  auto res = parse_head<false>(head);
+  EXPECT_EQ(res.result_int(), 200);
+  EXPECT_EQ(res.reason(), "OK");
+  EXPECT_EQ(all(head, "Content-Length"), std::vector<std::string>{"5"});
+  EXPECT_TRUE(all(head, "Connection").empty());
+  EXPECT_TRUE(res.keep_alive());
+  EXPECT_EQ(res["X-Request-Id"], "rid-7");
+  EXPECT_EQ(res["Server-Timing"], "identity;dur=0.1");
+  EXPECT_EQ(res[bhttp::field::content_type], "application/json");
+
+  head.clear();
+  write_response_head({11, 599, "", nullptr, Framing::chunked(), false}, ctx, head);
+  res = parse_head<false>(head);
+  EXPECT_EQ(res.result_int(), 599);
+  EXPECT_TRUE(res.chunked());
+  EXPECT_FALSE(res.keep_alive());
+
+  head.clear();
+  write_response_head({10, 404, "Not Here", nullptr, Framing::none(), true}, ctx, head);
+  res = parse_head<false>(head);
+  EXPECT_EQ(res.version(), 10u);
+  EXPECT_EQ(res.reason(), "Not Here");
+  EXPECT_TRUE(res.keep_alive());  // HTTP/1.0 needs "Connection: keep-alive" to persist
 }
 
 TEST(HeaderRewriteTest, OnlyPlainRequestIdsAreAccepted) {
