@@ -1,8 +1,10 @@
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
 #include <mutex>
@@ -124,19 +126,23 @@ net::awaitable<Result<ConnectionPtr>> connect(const Endpoint& endpoint, ssl::con
       co_return make_error(Reason::Internal, "no TLS context for " + endpoint.host,
                            Origin::Internal);
     }
-    conn->secure = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(executor, *tls);
+    conn->secure = std::make_unique<TlsStream>(executor, *tls);
   } else {
-    conn->plain = std::make_unique<beast::tcp_stream>(executor);
+    conn->plain = std::make_unique<Socket>(executor);
   }
   auto& lowest = conn->lowest_layer();
-  lowest.expires_after(remaining());
-  auto [cec, connected] = co_await lowest.async_connect(endpoints, kTuple);
-  (void)connected;
-  if (cec) {
-    if (is_timeout(cec)) co_return timed_out(endpoint, "connecting to");
-    co_return unavailable(endpoint, "cannot connect to", cec);
+  auto& limit = conn->deadline.emplace(lowest);
+  {
+    Deadline::Scope timed(limit, remaining());
+    auto [cec, connected] = co_await net::async_connect(lowest, endpoints, kTuple);
+    (void)connected;
+    cec = timed.check(cec);
+    if (cec) {
+      if (is_timeout(cec)) co_return timed_out(endpoint, "connecting to");
+      co_return unavailable(endpoint, "cannot connect to", cec);
+    }
   }
-  lowest.socket().set_option(net::ip::tcp::no_delay(true), ec);
+  lowest.set_option(net::ip::tcp::no_delay(true), ec);
 
   if (conn->secure) {
     // SNI and host name verification use the configured name.
@@ -145,14 +151,14 @@ net::awaitable<Result<ConnectionPtr>> connect(const Endpoint& endpoint, ssl::con
                            Origin::Upstream);
     }
     conn->secure->set_verify_callback(ssl::host_name_verification(endpoint.host));
-    lowest.expires_after(remaining());
+    Deadline::Scope timed(limit, remaining());
     auto [hec] = co_await conn->secure->async_handshake(ssl::stream_base::client, kTuple);
+    hec = timed.check(hec);
     if (hec) {
       if (is_timeout(hec)) co_return timed_out(endpoint, "TLS handshake with");
       co_return unavailable(endpoint, "TLS handshake failed with", hec);
     }
   }
-  lowest.expires_never();
   co_return conn;
 }
 
@@ -161,16 +167,17 @@ namespace {
 template <class Stream>
 net::awaitable<Result<std::string>> get(Stream& stream, beast::flat_buffer& buffer,
                                         const Endpoint& endpoint, const std::string& target,
-                                        const FetchOptions& options, beast::tcp_stream& lowest) {
+                                        const FetchOptions& options, Deadline& deadline) {
   namespace bhttp = beast::http;
   bhttp::request<bhttp::empty_body> req{bhttp::verb::get, target, 11};
   req.set(bhttp::field::host, endpoint.host_header);
   req.set(bhttp::field::accept, "application/json");
   req.set(bhttp::field::user_agent, "gatewaystack/" GW_VERSION);
   req.set(bhttp::field::connection, "close");
-  lowest.expires_after(options.timeout);
+  Deadline::Scope timed(deadline, options.timeout);  // for the whole exchange
   auto [wec, written] = co_await bhttp::async_write(stream, req, kTuple);
   (void)written;
+  wec = timed.check(wec);
   if (wec) {
     if (is_timeout(wec)) co_return timed_out(endpoint, "request to");
     co_return unavailable(endpoint, "cannot send to", wec);
@@ -180,6 +187,7 @@ net::awaitable<Result<std::string>> get(Stream& stream, beast::flat_buffer& buff
   parser.header_limit(64 * 1024);
   auto [rec, read] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
   (void)read;
+  rec = timed.check(rec);
   if (rec) {
     if (is_timeout(rec)) co_return timed_out(endpoint, "response from");
     if (rec == bhttp::error::body_limit) {
@@ -233,12 +241,12 @@ net::awaitable<Result<std::string>> fetch(std::string url, FetchOptions options)
   // No co_await inside ?: here: g++ 12 destroys such temporaries twice.
   Result<std::string> body = make_error(Reason::Internal, "unreachable", Origin::Internal);
   if (c.secure) {
-    body = co_await get(*c.secure, c.buffer, *endpoint, target, options, c.lowest_layer());
+    body = co_await get(*c.secure, c.buffer, *endpoint, target, options, *c.deadline);
   } else {
-    body = co_await get(*c.plain, c.buffer, *endpoint, target, options, c.lowest_layer());
+    body = co_await get(*c.plain, c.buffer, *endpoint, target, options, *c.deadline);
   }
   boost::system::error_code ignored;
-  c.lowest_layer().socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
+  c.lowest_layer().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
   co_return body;
 }
 

@@ -5,13 +5,15 @@
 // with a deadline, and a bounded GET for small documents (OIDC discovery, JWKS).
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/intrusive/list_hook.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -40,16 +42,63 @@ Result<Endpoint> parse_endpoint(std::string_view url);
 std::shared_ptr<ssl::context> make_client_tls_context(const std::string& ca_file,
                                                       std::string& error);
 
+using Socket = net::ip::tcp::socket;
+using TlsStream = beast::ssl_stream<Socket>;
+
+// A time limit for the operations on one socket. Armed before an operation and disarmed
+// after it (see Deadline::Scope); when an armed deadline passes, its socket is closed, so the
+// pending operation completes with an error and expired() tells that it was the deadline.
+// Every io_context sweeps its deadlines every `kResolution` (an io_context service, created
+// on first use): no timer and no extra completion per operation. Deadlines, like sockets,
+// go before their io_context. Not thread-safe: used on the socket's own thread.
+class Deadline : public boost::intrusive::list_base_hook<
+                     boost::intrusive::link_mode<boost::intrusive::auto_unlink>> {
+ public:
+  using Clock = std::chrono::steady_clock;
+  static constexpr std::chrono::milliseconds kResolution{100};
+
+  explicit Deadline(Socket& socket);
+  Deadline(const Deadline&) = delete;
+  Deadline& operator=(const Deadline&) = delete;
+
+  void arm(Clock::duration timeout);
+  void disarm() noexcept { armed_ = false; }
+  bool expired() const noexcept { return expired_; }
+
+  // Arms on construction, disarms on destruction; `check` turns the error of an operation
+  // cut by the deadline into beast::error::timeout.
+  class [[nodiscard]] Scope {
+   public:
+    Scope(Deadline& d, Clock::duration timeout) : d_(d) { d_.arm(timeout); }
+    ~Scope() { d_.disarm(); }
+    Scope(const Scope&) = delete;
+    Scope& operator=(const Scope&) = delete;
+    boost::system::error_code check(boost::system::error_code ec) const;
+
+   private:
+    Deadline& d_;
+  };
+
+ private:
+  friend class DeadlineSweeper;
+  Socket& socket_;
+  class DeadlineSweeper& sweeper_;
+  Clock::time_point expiry_{};
+  bool armed_ = false;
+  bool expired_ = false;
+};
+
 // One connection to an upstream, plain or TLS, with the read buffer that belongs to it.
 struct Connection {
-  std::unique_ptr<beast::tcp_stream> plain;
-  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> secure;
+  std::unique_ptr<Socket> plain;
+  std::unique_ptr<TlsStream> secure;
+  std::optional<Deadline> deadline;  // on lowest_layer()
   beast::flat_buffer buffer;
   std::chrono::steady_clock::time_point idle_since{};
   std::uint32_t requests = 0;
 
-  beast::tcp_stream& lowest_layer() noexcept { return secure ? secure->next_layer() : *plain; }
-  bool is_open() noexcept { return lowest_layer().socket().is_open(); }
+  Socket& lowest_layer() noexcept { return secure ? secure->next_layer() : *plain; }
+  bool is_open() noexcept { return lowest_layer().is_open(); }
 };
 using ConnectionPtr = std::unique_ptr<Connection>;
 

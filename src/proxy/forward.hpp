@@ -73,6 +73,7 @@ struct ForwardResult {
 template <class ClientStream>
 struct ForwardRequest {
   ClientStream& client;
+  http::Deadline& client_deadline;
   beast::flat_buffer& client_buffer;
   // The client's body parser when the body is streamed; null when ctx.body holds it all.
   bhttp::request_parser<bhttp::buffer_body>* streamed_body = nullptr;
@@ -90,11 +91,6 @@ namespace detail {
 constexpr auto kTuple = boost::asio::as_tuple(boost::asio::use_awaitable);
 
 inline bool is_timeout(const boost::system::error_code& ec) { return ec == beast::error::timeout; }
-
-template <class Stream>
-beast::tcp_stream& lowest(Stream& s) {
-  return beast::get_lowest_layer(s);
-}
 
 inline Error upstream_error(const UpstreamConfig& up, std::string_view what,
                             const boost::system::error_code& ec) {
@@ -266,12 +262,13 @@ class Forwarder {
   // Sends the request and reads the upstream's response head.
   template <class Stream>
   net::awaitable<Result<void>> exchange_head(Stream& stream) {
-    auto& low = lowest(stream);
+    auto& deadline = *conn_->deadline;
     stale_ = false;
     if (r_.streamed_body) {
-      low.expires_after(up_->response_timeout);
+      http::Deadline::Scope timed(deadline, up_->response_timeout);
       auto [ec, n] = co_await net::async_write(stream, net::buffer(head_), kTuple);
       (void)n;
+      ec = timed.check(ec);
       if (ec) co_return upstream_error(*up_, "sending the request", ec);
       auto& parser = *r_.streamed_body;
       while (true) {
@@ -280,10 +277,11 @@ class Forwarder {
         if (!done) {
           parser.get().body().data = buffer_.data();
           parser.get().body().size = buffer_.size();
-          lowest(r_.client).expires_after(r_.client_timeout);
+          http::Deadline::Scope client_timed(r_.client_deadline, r_.client_timeout);
           auto [rec, rn] =
               co_await bhttp::async_read_some(r_.client, r_.client_buffer, parser, kTuple);
           (void)rn;
+          rec = client_timed.check(rec);
           if (rec && rec != bhttp::error::need_buffer) {
             co_return make_error(is_timeout(rec) ? Reason::RequestTimeout : Reason::BadRequest,
                                  "reading the request body: " + rec.message());
@@ -294,18 +292,20 @@ class Forwarder {
         r_.ctx.body_bytes += got;
         PieceBuffers piece({}, {buffer_.data(), got}, request_chunked_, done);
         if (!piece.empty()) {
-          low.expires_after(up_->response_timeout);
+          http::Deadline::Scope write_timed(deadline, up_->response_timeout);
           auto [wec, wn] = co_await net::async_write(stream, piece.buffers(), kTuple);
           (void)wn;
+          wec = write_timed.check(wec);
           if (wec) co_return upstream_error(*up_, "sending the request body", wec);
         }
         if (done) break;
       }
     } else {
       const std::array<net::const_buffer, 2> request{net::buffer(head_), net::buffer(r_.ctx.body)};
-      low.expires_after(up_->response_timeout);
+      http::Deadline::Scope timed(deadline, up_->response_timeout);
       auto [ec, n] = co_await net::async_write(stream, request, kTuple);
       (void)n;
+      ec = timed.check(ec);
       if (ec) {
         stale_ = true;
         co_return upstream_error(*up_, "sending the request", ec);
@@ -318,9 +318,10 @@ class Forwarder {
       parser_->header_limit(64 * 1024);
       parser_->body_limit(boost::none);
       if (r_.ctx.method == "HEAD") parser_->skip(true);
-      low.expires_after(up_->response_timeout);
+      http::Deadline::Scope timed(deadline, up_->response_timeout);
       auto [ec, n] = co_await bhttp::async_read_header(stream, conn_->buffer, *parser_, kTuple);
       (void)n;
+      ec = timed.check(ec);
       if (ec) {
         stale_ = (ec == bhttp::error::end_of_stream || ec == net::error::connection_reset ||
                   ec == net::error::eof) &&
@@ -362,7 +363,7 @@ class Forwarder {
   // Writes `piece` to the client; false (with the error recorded) when the client is gone.
   net::awaitable<bool> write_to_client(const PieceBuffers& piece) {
     if (piece.empty()) co_return true;
-    lowest(r_.client).expires_after(r_.client_timeout);
+    http::Deadline::Scope timed(r_.client_deadline, r_.client_timeout);
     result_.response_started = true;
     auto [ec, n] = co_await net::async_write(r_.client, piece.buffers(), kTuple);
     (void)n;
@@ -482,9 +483,10 @@ class Forwarder {
     auto& body = parser_->get().body();
     body.data = buffer_.data();
     body.size = buffer_.size();
-    lowest(upstream).expires_after(up_->response_timeout);
+    http::Deadline::Scope timed(*conn_->deadline, up_->response_timeout);
     auto [ec, n] = co_await bhttp::async_read_some(upstream, conn_->buffer, *parser_, kTuple);
     (void)n;
+    ec = timed.check(ec);
     if (ec && ec != bhttp::error::need_buffer) {
       result_.error = upstream_error(*up_, "reading the response body", ec);
       conn_.reset();

@@ -6,7 +6,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <list>
 #include <map>
 #include <memory>
@@ -17,6 +16,7 @@
 #include "audit/audit.hpp"
 #include "core/metrics.hpp"
 #include "core/stage.hpp"
+#include "http/http.hpp"
 #include "identity/identity.hpp"
 #include "proxy/proxy.hpp"
 #include "server/config.hpp"
@@ -28,7 +28,7 @@ namespace beast = boost::beast;
 
 // One client connection as the worker sees it, for draining on shutdown.
 struct ConnectionSlot {
-  beast::tcp_stream* stream = nullptr;
+  http::Socket* socket = nullptr;
   bool idle = false;
 };
 

@@ -230,11 +230,12 @@ std::string server_timing(const RequestContext& ctx) {
 template <class Stream>
 class Session {
  public:
-  Session(Runtime& rt, Worker& worker, Stream& stream, ConnectionSlot& slot, std::string client,
-          bool is_tls, bool is_admin)
+  Session(Runtime& rt, Worker& worker, Stream& stream, http::Deadline& deadline,
+          ConnectionSlot& slot, std::string client, bool is_tls, bool is_admin)
       : rt_(rt),
         worker_(worker),
         stream_(stream),
+        deadline_(deadline),
         slot_(slot),
         client_(std::move(client)),
         is_tls_(is_tls),
@@ -250,7 +251,6 @@ class Session {
   }
 
  private:
-  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
   const ServerSettings& settings() const { return rt_.config.server; }
 
   void begin(RequestContext& ctx) {
@@ -265,10 +265,15 @@ class Session {
     head.emplace();
     head->header_limit(static_cast<std::uint32_t>(settings().max_header_bytes));
     head->body_limit(settings().max_body_bytes);
-    lowest().expires_after(first ? settings().header_read_timeout : settings().idle_timeout);
     slot_.idle = true;
-    auto [ec, n] = co_await bhttp::async_read_header(stream_, buffer_, *head, kTuple);
-    (void)n;
+    boost::system::error_code ec;
+    {
+      http::Deadline::Scope timed(deadline_,
+                                  first ? settings().header_read_timeout : settings().idle_timeout);
+      auto [rec, n] = co_await bhttp::async_read_header(stream_, buffer_, *head, kTuple);
+      (void)n;
+      ec = timed.check(rec);
+    }
     slot_.idle = false;
     if (ec) co_return co_await reject_unreadable(ec, head->got_some());
 
@@ -357,6 +362,7 @@ class Session {
     }
 
     proxy::ForwardRequest<Stream> request{stream_,
+                                          deadline_,
                                           buffer_,
                                           streamed ? &*streamed : nullptr,
                                           ctx,
@@ -427,7 +433,7 @@ class Session {
   net::awaitable<void> send_continue(const RequestContext& ctx) {
     if (!iequals(ctx.header("expect"), "100-continue")) co_return;
     static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-    lowest().expires_after(settings().body_read_timeout);
+    http::Deadline::Scope timed(deadline_, settings().body_read_timeout);
     co_await net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()), kTuple);
   }
 
@@ -442,9 +448,10 @@ class Session {
     buffered.emplace(std::move(*head));
     buffered->body_limit(settings().max_body_bytes);
     collect_headers(ctx, buffered->get().base());
-    lowest().expires_after(settings().body_read_timeout);
+    http::Deadline::Scope timed(deadline_, settings().body_read_timeout);
     auto [ec, n] = co_await bhttp::async_read(stream_, buffer_, *buffered, kTuple);
     (void)n;
+    ec = timed.check(ec);
     if (ec) {
       if (ec == bhttp::error::body_limit) {
         co_return make_error(
@@ -536,7 +543,7 @@ class Session {
     for (const auto& [name, value] : ctx.response_headers) res.insert(name, value);
     res.keep_alive(keep_alive && !rt_.draining.load());
     res.content_length(0);
-    lowest().expires_after(settings().idle_timeout);
+    http::Deadline::Scope timed(deadline_, settings().idle_timeout);
     auto [ec, n] = co_await bhttp::async_write(stream_, res, kTuple);
     (void)n;
     complete(ctx);
@@ -577,7 +584,7 @@ class Session {
     res.keep_alive(keep_alive);
     res.prepare_payload();
     if (ctx.method == "HEAD") res.body().clear();
-    lowest().expires_after(settings().idle_timeout);
+    http::Deadline::Scope timed(deadline_, settings().idle_timeout);
     co_await bhttp::async_write(stream_, res, kTuple);
     co_return true;
   }
@@ -606,7 +613,7 @@ class Session {
     res.keep_alive(keep_alive && !rt_.draining.load());
     res.prepare_payload();
     ctx.response_bytes = res.body().size();
-    lowest().expires_after(settings().idle_timeout);
+    http::Deadline::Scope timed(deadline_, settings().idle_timeout);
     auto [ec, n] = co_await bhttp::async_write(stream_, res, kTuple);
     (void)n;
     co_return !ec;
@@ -624,6 +631,7 @@ class Session {
   Runtime& rt_;
   Worker& worker_;
   Stream& stream_;
+  http::Deadline& deadline_;
   ConnectionSlot& slot_;
   std::string client_;
   bool is_tls_;
@@ -634,8 +642,8 @@ class Session {
 // Registers the connection with its worker for the whole session.
 class SlotGuard {
  public:
-  SlotGuard(Runtime& rt, Worker& worker, beast::tcp_stream& stream) : rt_(rt), worker_(worker) {
-    it_ = worker_.connections.insert(worker_.connections.end(), ConnectionSlot{&stream, false});
+  SlotGuard(Runtime& rt, Worker& worker, http::Socket& socket) : rt_(rt), worker_(worker) {
+    it_ = worker_.connections.insert(worker_.connections.end(), ConnectionSlot{&socket, false});
     rt_.active_connections.fetch_add(1);
     rt_.metrics.connections_active.add(1);
     rt_.metrics.connections_total.inc();
@@ -655,28 +663,30 @@ class SlotGuard {
   std::list<ConnectionSlot>::iterator it_;
 };
 
-net::awaitable<void> run_plain(Runtime& rt, Worker& worker, net::ip::tcp::socket socket,
-                               std::string client, bool admin) {
-  beast::tcp_stream stream(std::move(socket));
-  SlotGuard guard(rt, worker, stream);
-  Session<beast::tcp_stream> session(rt, worker, stream, guard.slot(), std::move(client), false,
-                                     admin);
+net::awaitable<void> run_plain(Runtime& rt, Worker& worker, http::Socket socket, std::string client,
+                               bool admin) {
+  http::Deadline deadline(socket);
+  SlotGuard guard(rt, worker, socket);
+  Session<http::Socket> session(rt, worker, socket, deadline, guard.slot(), std::move(client),
+                                false, admin);
   co_await session.run();
   boost::system::error_code ignored;
-  stream.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+  socket.shutdown(net::ip::tcp::socket::shutdown_send, ignored);
 }
 
-net::awaitable<void> run_tls(Runtime& rt, Worker& worker, net::ip::tcp::socket socket,
-                             std::string client) {
-  beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *rt.server_tls);
+net::awaitable<void> run_tls(Runtime& rt, Worker& worker, http::Socket socket, std::string client) {
+  http::TlsStream stream(std::move(socket), *rt.server_tls);
+  http::Deadline deadline(stream.next_layer());
   SlotGuard guard(rt, worker, stream.next_layer());
-  stream.next_layer().expires_after(rt.config.server.header_read_timeout);
-  auto [ec] = co_await stream.async_handshake(net::ssl::stream_base::server, kTuple);
-  if (ec) co_return;
-  Session<beast::ssl_stream<beast::tcp_stream>> session(rt, worker, stream, guard.slot(),
-                                                        std::move(client), true, false);
+  {
+    http::Deadline::Scope timed(deadline, rt.config.server.header_read_timeout);
+    auto [ec] = co_await stream.async_handshake(net::ssl::stream_base::server, kTuple);
+    if (ec) co_return;
+  }
+  Session<http::TlsStream> session(rt, worker, stream, deadline, guard.slot(), std::move(client),
+                                   true, false);
   co_await session.run();
-  stream.next_layer().expires_after(std::chrono::seconds(1));
+  http::Deadline::Scope timed(deadline, std::chrono::seconds(1));
   co_await stream.async_shutdown(kTuple);
 }
 
@@ -708,7 +718,10 @@ void start_session(Runtime& rt, Worker& worker, net::ip::tcp::socket socket, boo
 
 void close_idle_connections(Worker& worker) {
   for (auto& slot : worker.connections) {
-    if (slot.idle && slot.stream != nullptr) slot.stream->cancel();
+    if (slot.idle && slot.socket != nullptr) {
+      boost::system::error_code ignored;
+      slot.socket->cancel(ignored);
+    }
   }
 }
 
