@@ -2,18 +2,20 @@
 # Load benchmark on loopback with wrk, three targets interleaved round by round:
 #   direct    nginx `return 200` static JSON (the upstream itself)
 #   nginx     nginx proxy_pass to it (keepalive upstream)
-#   gateway   gatewaystack to it: RS256 token verified (token cache warm), identity injected
+#   gateway   gatewaystack to it: RS256 token verified (token cache warm), identity injected,
+#             audit on (the embedded default: SQLite, best_effort)
 # The JWKS is a static file served by the upstream nginx; the token is minted with jose.
 # Prints req/s, p50, p99 per target (median over rounds), gateway/nginx ratios, and the
 # gateway's RSS when idle and after the load. Everything on 127.0.0.1; stops by itself.
 #
 #   bench/load/run.sh [--binary PATH] [--rounds 3] [--duration 10s] [--threads 2]
 #                     [--connections 64] [--workers 1] [--token-cache on|off|both]
+#                     [--audit on|off|both]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
 bin="$root/build/release/gatewaystack"
-rounds=3 duration=10s threads=2 connections=64 workers=1 cache=on
+rounds=3 duration=10s threads=2 connections=64 workers=1 cache=on audit=on
 while (( $# )); do
   case "$1" in
     --binary) bin="$2"; shift ;;
@@ -23,12 +25,14 @@ while (( $# )); do
     --connections) connections="$2"; shift ;;
     --workers) workers="$2"; shift ;;
     --token-cache) cache="$2"; shift ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    --audit) audit="$2"; shift ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
 done
 case "$cache" in on|off|both) ;; *) echo "--token-cache on|off|both" >&2; exit 2 ;; esac
+case "$audit" in on|off|both) ;; *) echo "--audit on|off|both" >&2; exit 2 ;; esac
 for tool in wrk nginx node curl; do command -v "$tool" >/dev/null || { echo "run.sh: $tool missing (scripts/setup)" >&2; exit 1; }; done
 bin="$(realpath "$bin" 2>/dev/null || echo "$bin")"
 [[ -x "$bin" ]] || { echo "run.sh: no binary at $bin (cmake --preset release && cmake --build --preset release)" >&2; exit 1; }
@@ -46,6 +50,7 @@ trap 'exit 130' INT TERM
 
 free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 up_port=$(free_port); px_port=$(free_port); gw_port=$(free_port); gwn_port=$(free_port)
+gwa_port=$(free_port)
 while [[ $px_port == "$up_port" ]]; do px_port=$(free_port); done
 
 nginx_conf() {  # name, workers, server block
@@ -88,7 +93,8 @@ nginx -p "$dir/upstream" -c "$dir/upstream/nginx.conf" -e "$dir/upstream/error.l
 nginx -p "$dir/proxy" -c "$dir/proxy/nginx.conf" -e "$dir/proxy/error.log" & pids+=($!)
 
 # 3. gatewaystack.
-gw_config() {  # port, token cache on/off
+gw_config() {  # port, token cache true/false, audit on/off
+  [[ $3 == off ]] && echo "audit: {enabled: false}"
   cat <<CONF
 server:
   listen: 127.0.0.1:$1
@@ -119,15 +125,17 @@ CONF
 declare -A gw_pid
 targets=(direct nginx)
 declare -A url=([direct]="http://127.0.0.1:$up_port/calendar/events" [nginx]="http://127.0.0.1:$px_port/calendar/events")
-start_gw() {  # name, port, cache
-  gw_config "$2" "$3" >"$dir/$1.yaml"
+start_gw() {  # name, port, cache, audit
+  gw_config "$2" "$3" "$4" >"$dir/$1.yaml"
   (cd "$dir" && exec "$bin" serve --config "$dir/$1.yaml") >"$dir/$1.log" 2>&1 & pids+=($!)
   gw_pid[$1]=$!
   targets+=("$1")
   url[$1]="http://127.0.0.1:$2/calendar/events"
 }
-[[ $cache == on || $cache == both ]] && start_gw gateway "$gw_port" true
-[[ $cache == off || $cache == both ]] && start_gw gateway-nocache "$gwn_port" false
+first_audit=on; [[ $audit == off ]] && first_audit=off
+[[ $cache == on || $cache == both ]] && start_gw gateway "$gw_port" true "$first_audit"
+[[ $cache == off || $cache == both ]] && start_gw gateway-nocache "$gwn_port" false "$first_audit"
+[[ $audit == both ]] && start_gw gateway-noaudit "$gwa_port" true off
 
 for t in "${targets[@]}"; do
   ok=0
@@ -153,7 +161,7 @@ to_ms() {  # "1.23ms" / "950.00us" / "1.02s" -> milliseconds
 }
 
 echo "bench: wrk -t$threads -c$connections -d$duration, $rounds rounds, nginx/gateway workers=$workers, $(nproc) cores"
-echo "bench: gateway audit = embedded default (SQLite in the temp dir), access log off, logging warn"
+echo "bench: gateway audit $audit (on = the embedded default: SQLite in the temp dir, best_effort), access log off, logging warn"
 echo "bench: upstream $up_port, nginx proxy $px_port, gateway(s) ${targets[*]:2}; logs in $dir"
 declare -A rps p50 p99
 status=0

@@ -30,6 +30,8 @@ enum class Algorithm { RS256, PS256, ES256, EdDSA };
 std::optional<Algorithm> parse_algorithm(std::string_view name);  // exact, case-sensitive
 std::string_view to_string(Algorithm alg) noexcept;
 
+struct VerifyTemplates;
+
 // A public key for verifying JWS signatures. Immutable; copies share the OpenSSL key.
 class PublicKey {
  public:
@@ -65,6 +67,7 @@ class PublicKey {
   std::shared_ptr<EVP_PKEY> key_;
   Kind kind_;
   std::optional<Algorithm> alg_;
+  std::shared_ptr<const VerifyTemplates> templates_;  // prepared per algorithm (keys.cpp)
 };
 
 // A private signing key (for the gateway's identity assertions and for tests).

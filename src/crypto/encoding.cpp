@@ -100,22 +100,30 @@ std::string base64url_encode(std::string_view bytes) {
 
 std::optional<std::string> base64url_decode(std::string_view text) {
   if (text.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (unsigned char c : text) {
-    const int v = kDecode[c];
-    if (v < 0) return std::nullopt;
-    acc = (acc << 6) | static_cast<std::uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xff));
-    }
+  const std::size_t full = text.size() / 4;
+  const std::size_t tail = text.size() % 4;  // 0, 2 or 3 characters: 0, 1 or 2 bytes
+  std::string out(full * 3 + (tail == 0 ? 0 : tail - 1), '\0');
+  auto* dst = reinterpret_cast<unsigned char*>(out.data());
+  const auto* src = reinterpret_cast<const unsigned char*>(text.data());
+  // Four characters at a time; any invalid character makes the OR of the lookups negative.
+  for (std::size_t i = 0; i < full; ++i, src += 4, dst += 3) {
+    const int a = kDecode[src[0]], b = kDecode[src[1]], c = kDecode[src[2]], d = kDecode[src[3]];
+    if ((a | b | c | d) < 0) return std::nullopt;
+    const auto v = static_cast<std::uint32_t>((a << 18) | (b << 12) | (c << 6) | d);
+    dst[0] = static_cast<unsigned char>(v >> 16);
+    dst[1] = static_cast<unsigned char>(v >> 8);
+    dst[2] = static_cast<unsigned char>(v);
   }
-  // Leftover bits must be zero (canonical encoding only).
-  if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) return std::nullopt;
+  if (tail > 0) {
+    const int a = kDecode[src[0]], b = kDecode[src[1]], c = tail == 3 ? kDecode[src[2]] : 0;
+    if ((a | b | c) < 0) return std::nullopt;
+    const auto v = static_cast<std::uint32_t>((a << 18) | (b << 12) | (c << 6));
+    dst[0] = static_cast<unsigned char>(v >> 16);
+    if (tail == 3) dst[1] = static_cast<unsigned char>(v >> 8);
+    // Leftover bits must be zero (canonical encoding only).
+    const std::uint32_t leftover = tail == 2 ? (v & 0xffff) : (v & 0xff);
+    if (leftover != 0) return std::nullopt;
+  }
   return out;
 }
 

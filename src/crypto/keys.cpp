@@ -192,6 +192,43 @@ std::string_view to_string(Algorithm alg) noexcept {
 
 // ---- PublicKey ----
 
+// Verification contexts initialised once per key and algorithm. Copying one is much cheaper
+// than EVP_DigestVerifyInit, which looks the algorithms up in the provider every time.
+struct VerifyTemplates {
+  EvpMdCtxPtr rs256;
+  EvpMdCtxPtr ps256;
+  EvpMdCtxPtr es256;
+
+  const EVP_MD_CTX* get(Algorithm alg) const noexcept {
+    switch (alg) {
+      case Algorithm::RS256:
+        return rs256.get();
+      case Algorithm::PS256:
+        return ps256.get();
+      case Algorithm::ES256:
+        return es256.get();
+      case Algorithm::EdDSA:
+        break;  // one-shot only: no template
+    }
+    return nullptr;
+  }
+};
+
+namespace {
+
+EvpMdCtxPtr verify_template(EVP_PKEY* key, Algorithm alg) {
+  EvpMdCtxPtr md(EVP_MD_CTX_new());
+  EVP_PKEY_CTX* pctx = nullptr;
+  if (!md || EVP_DigestVerifyInit(md.get(), &pctx, EVP_sha256(), nullptr, key) != 1) {
+    ERR_clear_error();
+    return nullptr;  // verify() falls back to a fresh initialisation
+  }
+  if (alg == Algorithm::PS256) configure_pss(pctx);
+  return md;
+}
+
+}  // namespace
+
 Result<PublicKey> PublicKey::adopt(std::shared_ptr<EVP_PKEY> key, std::optional<Algorithm> alg) {
   Kind kind{};
   switch (EVP_PKEY_get_base_id(key.get())) {
@@ -211,6 +248,14 @@ Result<PublicKey> PublicKey::adopt(std::shared_ptr<EVP_PKEY> key, std::optional<
   PublicKey out(std::move(key), kind, std::nullopt);
   if (alg && !out.allows(*alg)) return key_error("JWK alg does not fit the key type");
   out.alg_ = alg;
+  auto templates = std::make_shared<VerifyTemplates>();
+  if (kind == Kind::Rsa) {
+    templates->rs256 = verify_template(out.key_.get(), Algorithm::RS256);
+    templates->ps256 = verify_template(out.key_.get(), Algorithm::PS256);
+  } else if (kind == Kind::EcP256) {
+    templates->es256 = verify_template(out.key_.get(), Algorithm::ES256);
+  }
+  out.templates_ = std::move(templates);
   return out;
 }
 
@@ -286,13 +331,19 @@ bool PublicKey::verify(Algorithm alg, std::string_view signing_input,
   }
   EvpMdCtxPtr md(EVP_MD_CTX_new());
   if (!md) return false;
-  EVP_PKEY_CTX* pctx = nullptr;
-  const EVP_MD* digest = alg == Algorithm::EdDSA ? nullptr : EVP_sha256();
-  if (EVP_DigestVerifyInit(md.get(), &pctx, digest, nullptr, key_.get()) != 1) {
+  const EVP_MD_CTX* prepared = templates_ ? templates_->get(alg) : nullptr;
+  if (prepared != nullptr && EVP_MD_CTX_copy_ex(md.get(), prepared) == 1) {
+    // ready for EVP_DigestVerify
+  } else {
     ERR_clear_error();
-    return false;
+    EVP_PKEY_CTX* pctx = nullptr;
+    const EVP_MD* digest = alg == Algorithm::EdDSA ? nullptr : EVP_sha256();
+    if (EVP_DigestVerifyInit(md.get(), &pctx, digest, nullptr, key_.get()) != 1) {
+      ERR_clear_error();
+      return false;
+    }
+    if (alg == Algorithm::PS256) configure_pss(pctx);
   }
-  if (alg == Algorithm::PS256) configure_pss(pctx);
   const int rc = EVP_DigestVerify(md.get(), bytes(signature), signature.size(),
                                   bytes(signing_input), signing_input.size());
   if (rc != 1) ERR_clear_error();
