@@ -12,6 +12,7 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+#include <charconv>
 #include <random>
 #include <unordered_map>
 
@@ -58,13 +59,24 @@ void collect_headers(RequestContext& ctx, const Fields& fields) {
   for (const auto& field : fields) ctx.headers.emplace_back(field.name_string(), field.value());
 }
 
-// Per-thread caches of metric references: registry lookups take a lock.
+// Per-thread caches of metric references: registry lookups take a lock. Looked up by
+// string_view (transparent hash) so that a hit allocates nothing.
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept {
+    return std::hash<std::string_view>{}(s);
+  }
+};
+template <class Metric>
+using MetricMap = std::unordered_map<std::string, Metric*, StringHash, std::equal_to<>>;
+
 struct RequestMetrics {
-  std::unordered_map<std::string, metrics::Counter*> requests;
-  std::unordered_map<std::string, metrics::Histogram*> durations;
-  std::unordered_map<std::string, metrics::Histogram*> upstream;
-  std::unordered_map<std::string, metrics::Histogram*> phases;
-  std::unordered_map<std::string, metrics::Counter*> tokens;
+  MetricMap<metrics::Counter> requests;
+  MetricMap<metrics::Histogram> durations;
+  MetricMap<metrics::Histogram> upstream;
+  MetricMap<metrics::Counter> tokens;
+  std::unordered_map<const Stage*, metrics::Histogram*> phases;
+  std::string key;  // scratch for composite keys
 
   static RequestMetrics& local() {
     thread_local RequestMetrics m;
@@ -72,40 +84,46 @@ struct RequestMetrics {
   }
 
   template <class Map, class Make>
-  static auto& get(Map& map, const std::string& key, Make make) {
+  static auto& get(Map& map, std::string_view key, Make make) {
     auto it = map.find(key);
-    if (it == map.end()) it = map.emplace(key, &make()).first;
+    if (it == map.end()) it = map.emplace(std::string(key), &make()).first;
     return *it->second;
   }
 };
 
-void observe_phase(std::string_view phase, std::chrono::microseconds d) {
+void observe_phase(const Stage& stage, std::chrono::microseconds d) {
   auto& m = RequestMetrics::local();
-  const std::string key(phase);
-  RequestMetrics::get(m.phases, key, [&]() -> metrics::Histogram& {
-    return metrics::Registry::global().histogram("gw_pipeline_phase_duration_seconds",
-                                                 "Time spent in each pipeline phase",
-                                                 {{"phase", key}});
-  }).observe(static_cast<double>(d.count()) / 1e6);
+  auto it = m.phases.find(&stage);
+  if (it == m.phases.end()) {
+    auto& histogram = metrics::Registry::global().histogram("gw_pipeline_phase_duration_seconds",
+                                                            "Time spent in each pipeline phase",
+                                                            {{"phase", std::string(stage.name())}});
+    it = m.phases.emplace(&stage, &histogram).first;
+  }
+  it->second->observe(static_cast<double>(d.count()) / 1e6);
 }
 
 void record_metrics(const RequestContext& ctx) {
   auto& m = RequestMetrics::local();
   auto& registry = metrics::Registry::global();
-  const std::string route = ctx.route ? ctx.route->name : "";
-  const std::string status = std::to_string(ctx.status);
-  const std::string reason(ctx.reason == Reason::None ? "" : code(ctx.reason));
-  RequestMetrics::get(m.requests, route + '\0' + status + '\0' + reason,
-                      [&]() -> metrics::Counter& {
-                        return registry.counter(
-                            "gw_http_requests_total", "Requests by route, status and reason code",
-                            {{"route", route}, {"status", status}, {"reason", reason}});
-                      })
-      .inc();
+  const std::string_view route = ctx.route ? std::string_view(ctx.route->name) : "";
+  const std::string_view reason = ctx.reason == Reason::None ? "" : code(ctx.reason);
+  char status_digits[12];
+  const auto status_end =
+      std::to_chars(std::begin(status_digits), std::end(status_digits), ctx.status).ptr;
+  const std::string_view status(status_digits,
+                                static_cast<std::size_t>(status_end - status_digits));
+  m.key.assign(route).append(1, '\0').append(status).append(1, '\0').append(reason);
+  RequestMetrics::get(m.requests, m.key, [&]() -> metrics::Counter& {
+    return registry.counter("gw_http_requests_total", "Requests by route, status and reason code",
+                            {{"route", std::string(route)},
+                             {"status", std::string(status)},
+                             {"reason", std::string(reason)}});
+  }).inc();
   RequestMetrics::get(m.durations, route, [&]() -> metrics::Histogram& {
     return registry.histogram("gw_http_request_duration_seconds",
                               "Time from the request head to the last response byte",
-                              {{"route", route}});
+                              {{"route", std::string(route)}});
   }).observe(static_cast<double>(ctx.timings.total.count()) / 1e6);
   if (ctx.upstream_reached && ctx.route) {
     const std::string& up = ctx.route->upstream;
@@ -116,11 +134,13 @@ void record_metrics(const RequestContext& ctx) {
   }
   if (ctx.model && ctx.usage.reported) {
     const std::string& model = ctx.model->model;
-    RequestMetrics::get(m.tokens, model + "\0in", [&]() -> metrics::Counter& {
+    m.key.assign(model).append("\0in", 3);
+    RequestMetrics::get(m.tokens, m.key, [&]() -> metrics::Counter& {
       return registry.counter("gw_tokens_total", "Tokens reported by upstreams",
                               {{"model", model}, {"direction", "input"}});
     }).inc(static_cast<std::uint64_t>(ctx.usage.input_tokens));
-    RequestMetrics::get(m.tokens, model + "\0out", [&]() -> metrics::Counter& {
+    m.key.assign(model).append("\0out", 4);
+    RequestMetrics::get(m.tokens, m.key, [&]() -> metrics::Counter& {
       return registry.counter("gw_tokens_total", "Tokens reported by upstreams",
                               {{"model", model}, {"direction", "output"}});
     }).inc(static_cast<std::uint64_t>(ctx.usage.output_tokens));
@@ -327,7 +347,9 @@ class Session {
           break;
         }
       }
-      verdict = co_await run_stage(*stage, ctx);
+      const auto t0 = std::chrono::steady_clock::now();
+      verdict = co_await stage->on_request(ctx);
+      note_phase(*stage, ctx, t0);
       if (!verdict.proceeds()) break;
     }
     if (!verdict.proceeds()) {
@@ -395,15 +417,13 @@ class Session {
     co_return keep && !rt_.draining.load();
   }
 
-  // One stage's request hook, timed for the context, Server-Timing and the phase histogram.
-  static net::awaitable<Verdict> run_stage(Stage& stage, RequestContext& ctx) {
-    const auto t0 = std::chrono::steady_clock::now();
-    Verdict verdict = co_await stage.on_request(ctx);
+  // Charges the time since `t0` to the stage's phase (context, Server-Timing, histogram).
+  static void note_phase(const Stage& stage, RequestContext& ctx,
+                         std::chrono::steady_clock::time_point t0) {
     const auto spent = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - t0);
     if (auto* slot = phase_slot(ctx, stage.name())) *slot += spent;
-    observe_phase(stage.name(), spent);
-    co_return verdict;
+    observe_phase(stage, spent);
   }
 
   // The head could not be read: say why when there is someone to tell.
@@ -510,7 +530,9 @@ class Session {
     Verdict verdict;
     for (Stage* stage : rt_.stage_list) {
       if (stage->needs_body(ctx)) continue;
-      verdict = co_await run_stage(*stage, ctx);
+      const auto t0 = std::chrono::steady_clock::now();
+      verdict = co_await stage->on_request(ctx);
+      note_phase(*stage, ctx, t0);
       if (!verdict.proceeds()) break;
     }
     if (!verdict.proceeds()) {

@@ -6,7 +6,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import {
-  startIdp, startCalendar, startGateway, gatewayConfig, freePort, eventually, expectStatus,
+  startIdp, startCalendar, startOpenAiMock, startGateway, gatewayConfig, freePort, eventually,
+  expectStatus,
 } from './lib/index.mjs';
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -181,10 +182,11 @@ function total(parsed, name, match = {}) {
 const promtool = spawnSync('promtool', ['--version'], { stdio: 'ignore' }).status === 0;
 
 describe('metrics', () => {
-  let idp; let calendar; let gw; let adminUrl;
+  let idp; let calendar; let openai; let gw; let adminUrl;
   before(async () => {
     idp = await startIdp();
     calendar = await startCalendar();
+    openai = await startOpenAiMock({ chunkDelayMs: 0 });
     // The admin port is chosen before the gateway binds it: when another process takes it in
     // between, the gateway exits with "Address already in use"; try again with another port.
     for (let attempt = 1; ; attempt++) {
@@ -193,10 +195,11 @@ describe('metrics', () => {
       try {
         gw = await startGateway(null, gatewayConfig({
           idp,
-          upstreams: { calendar: calendar.url },
+          upstreams: { calendar: calendar.url, openai: openai.url },
           routes: [
             { name: 'calendar', prefix: '/calendar', upstream: 'calendar' },
             { name: 'admin', prefix: '/admin', upstream: 'calendar' },
+            { name: 'openai', prefix: '/v1', upstream: 'openai', kind: 'openai' },
           ],
           policy: { routes: { calendar: {}, admin: { requiredRoles: ['admin'] } }, models: { '*': {} } },
           server: { server_timing: true },
@@ -210,7 +213,7 @@ describe('metrics', () => {
   });
   after(async () => {
     const r = await gw?.stop();
-    await Promise.all([idp?.stop(), calendar?.close()]);
+    await Promise.all([idp?.stop(), calendar?.close(), openai?.close()]);
     assert.equal(r?.code, 0, gw?.tail());
   });
 
@@ -232,7 +235,15 @@ describe('metrics', () => {
     for (let i = 0; i < 2; i++) expectStatus(await gw.request('/calendar/events'), 401, gw);
     expectStatus(await gw.request('/admin/users', { token }), 403, gw);
     expectStatus(await gw.request('/nowhere', { token }), 404, gw);
-    const sent = 7;
+    const usage = [];
+    for (let i = 0; i < 2; i++) {
+      const res = await gw.request('/v1/chat/completions', {
+        method: 'POST', token, body: { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] },
+      });
+      expectStatus(res, 200, gw);
+      usage.push(res.json.usage);
+    }
+    const sent = 9;
 
     // Audit entries are written by a background thread: wait until all records are counted.
     let text; let parsed;
@@ -254,17 +265,22 @@ describe('metrics', () => {
     assert.equal(req('calendar', 401, 'missing_token'), 2, text);
     assert.equal(req('admin', 403, 'role_missing'), 1, text);
     assert.equal(req('', 404, 'no_route'), 1, text);
+    assert.equal(req('openai', 200, ''), 2, text);
     assert.equal(total(parsed, 'gw_http_requests_total'), sent, 'no other requests counted (probes and /metrics are not)');
+    // Tokens per model and direction, as the upstream reported them.
+    const tokens = (direction) => sample(parsed, 'gw_tokens_total', { model: 'gpt-4o', direction });
+    assert.equal(tokens('input'), usage[0].prompt_tokens + usage[1].prompt_tokens, text);
+    assert.equal(tokens('output'), usage[0].completion_tokens + usage[1].completion_tokens, text);
     assert.equal(total(parsed, 'gw_http_request_duration_seconds_count'), sent);
     assert.equal(sample(parsed, 'gw_http_request_duration_seconds_count', { route: 'calendar' }), 5);
 
-    // Identity runs for every routed request: 3 allowed + 1 denied by policy verified, 2 without token.
-    assert.equal(sample(parsed, 'gw_identity_verifications_total', { result: 'ok' }), 4);
+    // Identity runs for every routed request: 5 allowed + 1 denied by policy verified, 2 without token.
+    assert.equal(sample(parsed, 'gw_identity_verifications_total', { result: 'ok' }), 6);
     assert.equal(sample(parsed, 'gw_identity_verifications_total', { result: 'missing_token' }), 2);
-    assert.equal(total(parsed, 'gw_identity_verifications_total'), 6);
-    assert.equal(sample(parsed, 'gw_policy_decisions_total', { decision: 'allow', reason: 'ok' }), 3);
+    assert.equal(total(parsed, 'gw_identity_verifications_total'), 8);
+    assert.equal(sample(parsed, 'gw_policy_decisions_total', { decision: 'allow', reason: 'ok' }), 5);
     assert.equal(sample(parsed, 'gw_policy_decisions_total', { decision: 'deny', reason: 'role_missing' }), 1);
-    assert.equal(total(parsed, 'gw_policy_decisions_total'), 4);
+    assert.equal(total(parsed, 'gw_policy_decisions_total'), 6);
     assert.ok(total(parsed, 'gw_identity_jwks_fetches_total', { result: 'ok' }) >= 1, 'JWKS fetched at least once');
 
     // Every request leaves exactly one audit record; the rest are checkpoints.
