@@ -90,7 +90,6 @@ struct RequestContext {
 
   // identity
   std::shared_ptr<const Identity> identity;
-  std::string token_hash;  // hex SHA-256 of the bearer token, for audit correlation
 
   // route
   std::optional<RouteMatch> route;

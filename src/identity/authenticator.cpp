@@ -28,8 +28,7 @@ struct Authenticator::Impl {
     return nullptr;
   }
 
-  net::awaitable<Result<std::shared_ptr<const Identity>>> authenticate(std::string_view token,
-                                                                       std::string_view digest);
+  net::awaitable<Result<std::shared_ptr<const Identity>>> authenticate(std::string_view token);
 };
 
 namespace {
@@ -42,16 +41,14 @@ Error counted(Error error) {
 }  // namespace
 
 net::awaitable<Result<std::shared_ptr<const Identity>>> Authenticator::Impl::authenticate(
-    std::string_view token, std::string_view token_digest) {
+    std::string_view token) {
   if (token.empty()) co_return counted(make_error(Reason::MissingToken, "no bearer token"));
   if (token.size() > config.max_token_bytes) {
     co_return counted(make_error(Reason::MalformedToken, "token too large"));
   }
   const std::int64_t now = clock->now_seconds();
-  std::string digest;
   if (token_cache) {
-    digest = token_digest.empty() ? crypto::sha256(token) : std::string(token_digest);
-    if (auto hit = token_cache->find(digest, now)) {
+    if (auto hit = token_cache->find(token, now)) {
       stats().verification(Reason::None).inc();
       co_return hit;
     }
@@ -86,7 +83,7 @@ net::awaitable<Result<std::shared_ptr<const Identity>>> Authenticator::Impl::aut
 
   auto identity = std::make_shared<const Identity>(std::move(*verified));
   stats().verification(Reason::None).inc();
-  if (token_cache) token_cache->insert(digest, identity, identity->expires_at, now);
+  if (token_cache) token_cache->insert(token, identity, identity->expires_at, now);
   co_return identity;
 }
 
@@ -117,7 +114,7 @@ std::shared_ptr<Authenticator> Authenticator::create(IdentityConfig config, Fetc
 
 net::awaitable<Result<std::shared_ptr<const Identity>>> Authenticator::authenticate(
     std::string_view token) {
-  return impl_->authenticate(token, {});
+  return impl_->authenticate(token);
 }
 
 void Authenticator::start(net::any_io_executor executor) {
@@ -136,10 +133,5 @@ bool Authenticator::ready() const noexcept {
 }
 
 const IdentityConfig& Authenticator::config() const noexcept { return impl_->config; }
-
-net::awaitable<Result<std::shared_ptr<const Identity>>> Authenticator::authenticate(
-    std::string_view token, std::string_view token_sha256) {
-  return impl_->authenticate(token, token_sha256);
-}
 
 }  // namespace gw::identity

@@ -80,9 +80,6 @@ class Authenticator {
   // Verifies a compact JWS (the Bearer credential, without the scheme). Suspends only to fetch
   // keys (first use, unknown kid). `token` must stay valid until the awaitable completes.
   net::awaitable<Result<std::shared_ptr<const Identity>>> authenticate(std::string_view token);
-  // The same, with the token's SHA-256 (raw bytes) already computed by the caller.
-  net::awaitable<Result<std::shared_ptr<const Identity>>> authenticate(
-      std::string_view token, std::string_view token_sha256);
 
   // Starts the background JWKS refresh of every issuer on `executor` (fetches immediately).
   void start(net::any_io_executor executor);
@@ -100,7 +97,7 @@ class Authenticator {
 using AuthenticatorSharedPtr = std::shared_ptr<Authenticator>;
 
 // The pipeline stage: public routes pass; otherwise Authorization: Bearer is required and
-// verified, ctx.identity and ctx.token_hash are set, or the request is rejected with a reason
+// verified, ctx.identity is set, or the request is rejected with a reason
 // and a WWW-Authenticate header (RFC 6750).
 StagePtr make_stage(AuthenticatorSharedPtr authenticator);
 

@@ -125,11 +125,7 @@ net::awaitable<Verdict> IdentityStage::on_request(RequestContext& ctx) {
     co_return reject(ctx, Reason::MalformedToken, "malformed Authorization header");
   }
 
-  // Hashed once: the token cache key and the audit's token_hash.
-  const std::string digest = token->size() <= authenticator_->config().max_token_bytes
-                                 ? crypto::sha256(*token)
-                                 : std::string();
-  auto identity = co_await authenticator_->authenticate(*token, digest);
+  auto identity = co_await authenticator_->authenticate(*token);
   if (!identity) {
     co_return reject(ctx, identity.error().reason, std::move(identity.error().detail));
   }
@@ -146,7 +142,6 @@ net::awaitable<Verdict> IdentityStage::on_request(RequestContext& ctx) {
     }
   }
   ctx.identity = std::move(*identity);
-  ctx.token_hash = crypto::hex_encode(digest);
   co_return Verdict::proceed();
 }
 

@@ -9,18 +9,21 @@ namespace gw::identity {
 TokenCache::TokenCache(std::size_t max_entries)
     : per_shard_(std::max<std::size_t>(1, max_entries / kShards)) {}
 
-TokenCache::Shard& TokenCache::shard_for(std::string_view key) noexcept {
-  // The key is a SHA-256 digest: its first byte is already uniformly distributed.
-  const auto b = key.empty() ? 0u : static_cast<unsigned char>(key[0]);
-  return shards_[b % kShards];
+std::size_t TokenCache::shard_index(std::string_view token) noexcept {
+  // The high bits: the map inside the shard uses the same hash's low bits for its buckets.
+  return (std::hash<std::string_view>{}(token) >> 56) % kShards;
 }
 
-std::shared_ptr<const Identity> TokenCache::find(std::string_view token_sha256, std::int64_t now) {
-  auto& shard = shard_for(token_sha256);
+TokenCache::Shard& TokenCache::shard_for(std::string_view key) noexcept {
+  return shards_[shard_index(key)];
+}
+
+std::shared_ptr<const Identity> TokenCache::find(std::string_view token, std::int64_t now) {
+  auto& shard = shard_for(token);
   std::shared_ptr<const Identity> found;
   {
     std::lock_guard lock(shard.mutex);
-    auto it = shard.entries.find(std::string(token_sha256));
+    auto it = shard.entries.find(token);
     if (it != shard.entries.end()) {
       if (now < it->second.expires_at) {
         found = it->second.identity;
@@ -39,13 +42,13 @@ std::shared_ptr<const Identity> TokenCache::find(std::string_view token_sha256, 
   return found;
 }
 
-void TokenCache::insert(std::string_view token_sha256, std::shared_ptr<const Identity> identity,
+void TokenCache::insert(std::string_view token, std::shared_ptr<const Identity> identity,
                         std::int64_t expires_at, std::int64_t now) {
   if (expires_at <= now) return;
-  auto& shard = shard_for(token_sha256);
+  auto& shard = shard_for(token);
   std::lock_guard lock(shard.mutex);
   auto& entries = shard.entries;
-  if (entries.size() >= per_shard_ && !entries.contains(std::string(token_sha256))) {
+  if (entries.size() >= per_shard_ && !entries.contains(token)) {
     std::erase_if(entries, [now](const auto& e) { return e.second.expires_at <= now; });
     if (entries.size() >= per_shard_) {
       auto first = std::min_element(
@@ -54,7 +57,7 @@ void TokenCache::insert(std::string_view token_sha256, std::shared_ptr<const Ide
       entries.erase(first);
     }
   }
-  entries[std::string(token_sha256)] = Entry{std::move(identity), expires_at};
+  entries.insert_or_assign(std::string(token), Entry{std::move(identity), expires_at});
 }
 
 std::size_t TokenCache::size() const {

@@ -1,7 +1,8 @@
 #pragma once
 
 // Verified tokens, so that a token presented again skips signature and claim checks until it
-// expires. Keyed by the token's SHA-256; sharded, one mutex per shard.
+// expires. Keyed by the token itself (compared whole, so no collision can ever hand one
+// caller another's identity; hashing it costs less than a SHA-256); sharded, one mutex each.
 
 #include <array>
 #include <atomic>
@@ -22,13 +23,14 @@ class TokenCache {
   // At most `max_entries` in all (at least one per shard).
   explicit TokenCache(std::size_t max_entries);
 
-  // The identity cached for `token_sha256` (raw 32 bytes), unless it expired: an entry lives
-  // while now < expires_at.
-  std::shared_ptr<const Identity> find(std::string_view token_sha256, std::int64_t now);
+  // The identity cached for `token`, unless it expired: an entry lives while now < expires_at.
+  std::shared_ptr<const Identity> find(std::string_view token, std::int64_t now);
   // Caches until `expires_at` (seconds). A full shard drops its expired entries, then, if still
   // full, the entry expiring first.
-  void insert(std::string_view token_sha256, std::shared_ptr<const Identity> identity,
+  void insert(std::string_view token, std::shared_ptr<const Identity> identity,
               std::int64_t expires_at, std::int64_t now);
+  // Which shard holds `token` (tests place entries in one shard).
+  static std::size_t shard_index(std::string_view token) noexcept;
 
   std::size_t size() const;
   std::uint64_t hits() const noexcept { return hits_.load(std::memory_order_relaxed); }
@@ -40,9 +42,15 @@ class TokenCache {
     std::shared_ptr<const Identity> identity;
     std::int64_t expires_at = 0;
   };
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
   struct Shard {
     mutable std::mutex mutex;
-    std::unordered_map<std::string, Entry> entries;
+    std::unordered_map<std::string, Entry, Hash, std::equal_to<>> entries;
   };
   Shard& shard_for(std::string_view key) noexcept;
 

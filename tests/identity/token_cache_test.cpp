@@ -2,8 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "crypto/crypto.hpp"
-
 namespace gw::identity {
 namespace {
 
@@ -15,7 +13,7 @@ std::shared_ptr<const Identity> identity(std::string user) {
 
 TEST(TokenCacheTest, ReturnsTheSameIdentityUntilTheTokenExpires) {
   TokenCache cache(100);
-  const auto key = crypto::sha256("token-a");
+  const std::string key = "token-a";
   auto alice = identity("alice");
   cache.insert(key, alice, 1000, 900);
   EXPECT_EQ(cache.find(key, 900), alice);
@@ -24,9 +22,19 @@ TEST(TokenCacheTest, ReturnsTheSameIdentityUntilTheTokenExpires) {
   EXPECT_EQ(cache.size(), 0u);                // and dropped
 }
 
+TEST(TokenCacheTest, OnlyTheVeryTokenFindsItsIdentity) {
+  TokenCache cache(100);
+  cache.insert("header.payload.signature", identity("alice"), 1000, 0);
+  EXPECT_NE(cache.find("header.payload.signature", 0), nullptr);
+  EXPECT_EQ(cache.find("header.payload.signaturf", 0), nullptr);
+  EXPECT_EQ(cache.find("header.payload.signature ", 0), nullptr);
+  EXPECT_EQ(cache.find("header.payload.", 0), nullptr);
+  EXPECT_EQ(cache.find("", 0), nullptr);
+}
+
 TEST(TokenCacheTest, CountsHitsAndMisses) {
   TokenCache cache(100);
-  const auto key = crypto::sha256("token-a");
+  const std::string key = "token-a";
   EXPECT_EQ(cache.find(key, 0), nullptr);
   cache.insert(key, identity("alice"), 1000, 0);
   EXPECT_NE(cache.find(key, 0), nullptr);
@@ -37,27 +45,28 @@ TEST(TokenCacheTest, CountsHitsAndMisses) {
 
 TEST(TokenCacheTest, IgnoresAlreadyExpiredTokens) {
   TokenCache cache(100);
-  cache.insert(crypto::sha256("t"), identity("a"), 500, 500);
+  cache.insert("t", identity("a"), 500, 500);
   EXPECT_EQ(cache.size(), 0u);
 }
 
 TEST(TokenCacheTest, StaysWithinItsBound) {
   TokenCache cache(64);
   for (int i = 0; i < 1000; ++i) {
-    cache.insert(crypto::sha256("token-" + std::to_string(i)), identity("u"), 10'000 + i, 0);
+    cache.insert("token-" + std::to_string(i), identity("u"), 10'000 + i, 0);
   }
   EXPECT_LE(cache.size(), 64u);
   // The newest entry is there; the cache evicted the ones expiring first.
-  EXPECT_NE(cache.find(crypto::sha256("token-999"), 0), nullptr);
+  EXPECT_NE(cache.find("token-999", 0), nullptr);
 }
 
 TEST(TokenCacheTest, FullShardDropsExpiredEntriesFirst) {
   TokenCache cache(16);  // one entry per shard
-  const auto a = crypto::sha256("a");
+  const std::string a = "token-a";
   cache.insert(a, identity("a"), 100, 0);
-  // Same shard as `a`: the same first byte.
-  std::string b = a;
-  b[1] = static_cast<char>(b[1] ^ 0x55);
+  std::string b;  // another token in `a`'s shard
+  for (int i = 0; b.empty() || TokenCache::shard_index(b) != TokenCache::shard_index(a); ++i) {
+    b = "token-b" + std::to_string(i);
+  }
   cache.insert(b, identity("b"), 1000, 200);
   EXPECT_EQ(cache.find(a, 200), nullptr);
   EXPECT_NE(cache.find(b, 200), nullptr);
