@@ -104,6 +104,12 @@ class SqliteSink final : public Sink {
         db_.get(), "INSERT INTO audit_log (" + column_list() + ") VALUES (" + placeholders + ")");
     if (!insert) return insert.error();
     insert_ = std::move(*insert);
+    for (auto [stmt, sql] : {std::pair{&begin_, "BEGIN IMMEDIATE"}, std::pair{&commit_, "COMMIT"},
+                             std::pair{&rollback_, "ROLLBACK"}}) {
+      auto prepared = prepare(db_.get(), sql);
+      if (!prepared) return prepared.error();
+      *stmt = std::move(*prepared);
+    }
     auto head = prepare(db_.get(),
                         "SELECT seq, hash FROM audit_log WHERE instance_id = ? ORDER BY id DESC "
                         "LIMIT 1");
@@ -122,10 +128,10 @@ class SqliteSink final : public Sink {
 
   Result<void> write(std::span<const Entry> entries) override {
     if (!db_) return make_error(Reason::AuditUnavailable, "sqlite not open", Origin::Internal);
-    if (auto r = exec(db_.get(), "BEGIN IMMEDIATE"); !r) return r;
+    // One transaction per batch, with statements prepared once at open.
+    if (auto r = run(begin_, "begin"); !r) return r;
     for (const Entry& e : entries) {
       sqlite3_stmt* stmt = insert_.get();
-      sqlite3_reset(stmt);
       int i = 1;
       for (const Field& f : fields()) {
         if (f.number) {
@@ -135,25 +141,33 @@ class SqliteSink final : public Sink {
           sqlite3_bind_text(stmt, i++, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
         }
       }
-      if (sqlite3_step(stmt) != SQLITE_DONE) {
-        auto error = db_error(db_.get(), "insert");
-        sqlite3_reset(stmt);
-        (void)exec(db_.get(), "ROLLBACK");
-        return error;
+      if (auto r = run(insert_, "insert"); !r) {
+        (void)run(rollback_, "rollback");
+        return r;
       }
     }
-    sqlite3_reset(insert_.get());
-    if (auto r = exec(db_.get(), "COMMIT"); !r) {
-      (void)exec(db_.get(), "ROLLBACK");
+    if (auto r = run(commit_, "commit"); !r) {
+      (void)run(rollback_, "rollback");
       return r;
     }
     return {};
   }
 
  private:
+  // Steps a statement that returns no rows and resets it for the next use.
+  Result<void> run(const Stmt& stmt, std::string_view what) {
+    if (sqlite3_step(stmt.get()) == SQLITE_DONE) {
+      sqlite3_reset(stmt.get());
+      return {};
+    }
+    auto error = db_error(db_.get(), what);
+    sqlite3_reset(stmt.get());
+    return error;
+  }
+
   SqliteConfig config_;
   Db db_;
-  Stmt insert_;
+  Stmt insert_, begin_, commit_, rollback_;
 };
 
 }  // namespace
