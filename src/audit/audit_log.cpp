@@ -5,8 +5,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <limits>
 
 #include "audit/audit_log_impl.hpp"
 
@@ -111,6 +114,11 @@ bool AuditLog::Impl::try_reserve() {
 }
 
 bool AuditLog::Impl::submit(Entry&& entry, bool reserved, Callback done) {
+  return enqueue(std::move(entry), reserved, Notify{std::move(done), {}, {}});
+}
+
+bool AuditLog::Impl::enqueue(Entry&& entry, bool reserved, Notify&& notify) {
+  bool wake = false;
   {
     std::unique_lock lock(mutex_);
     if (reserved && reserved_ > 0) {
@@ -118,16 +126,68 @@ bool AuditLog::Impl::submit(Entry&& entry, bool reserved, Callback done) {
     } else if (!running_ || stopping_ || queue_.size() + reserved_ >= config_.queue_capacity) {
       lock.unlock();
       note_drop(1, running_ ? "queue full" : "audit log not running");
-      if (done) done(false);
+      std::vector<Notify> dropped;
+      if (notify) dropped.push_back(std::move(notify));
+      complete(dropped, false);
       return false;
     }
-    queue_.push_back(Pending{std::move(entry), std::move(done)});
+    const bool waits = static_cast<bool>(notify);
+    queue_.push_back(Pending{std::move(entry), std::move(notify)});
+    if (waits) ++queued_waiters_;
     high_water_ = std::max(high_water_, queue_.size());
     stats_.queue_depth.set(static_cast<double>(queue_.size()));
     stats_.queue_high_water.set(static_cast<double>(high_water_));
+    // A sleeping writer is woken at most once, and only when this record cannot wait for its
+    // flush deadline: someone waits for durability, or a batch is full.
+    if (writer_waiting_ && (waits || queue_.size() >= wake_at_queue_size_)) {
+      writer_waiting_ = false;
+      ++writer_wakeups_;
+      wake = true;
+    }
   }
-  wake_.notify_one();
+  if (wake) wake_.notify_one();
   return true;
+}
+
+void AuditLog::Impl::complete(std::vector<Notify>& notifies, bool durable) {
+  struct Batch {
+    boost::asio::any_io_executor executor;
+    std::vector<Resume> handlers;
+  };
+  std::vector<Batch> batches;
+  for (Notify& n : notifies) {
+    if (n.on_writer) {
+      n.on_writer(durable);
+      continue;
+    }
+    if (!n.resume) continue;
+    auto batch = std::find_if(batches.begin(), batches.end(),
+                              [&](const Batch& b) { return b.executor == n.executor; });
+    if (batch == batches.end()) {
+      batches.push_back(Batch{std::move(n.executor), {}});
+      batch = std::prev(batches.end());
+    }
+    batch->handlers.push_back(std::move(n.resume));
+  }
+  for (Batch& batch : batches) {
+    boost::asio::post(batch.executor, [handlers = std::move(batch.handlers), durable]() mutable {
+      for (Resume& resume : handlers) resume(durable);
+    });
+    completion_posts_.fetch_add(1, std::memory_order_relaxed);
+  }
+  // The batches' executors are released after their post: the io_contexts never run out of
+  // work while a handler is still to be resumed.
+  notifies.clear();
+}
+
+bool AuditLog::Impl::writer_sleeping() const {
+  std::lock_guard lock(mutex_);
+  return writer_waiting_;
+}
+
+std::uint64_t AuditLog::Impl::writer_wakeups() const {
+  std::lock_guard lock(mutex_);
+  return writer_wakeups_;
 }
 
 Result<void> AuditLog::Impl::start() {
@@ -172,6 +232,7 @@ void AuditLog::Impl::stop() {
     std::lock_guard lock(mutex_);
     if (!running_) return;
     stopping_ = true;
+    writer_waiting_ = false;
   }
   wake_.notify_one();
   if (writer_.joinable()) writer_.join();
@@ -188,69 +249,100 @@ void AuditLog::Impl::run() {
     bool failing = false;
   };
   std::vector<SinkState> states(sinks_.size());
-  std::vector<std::pair<std::int64_t, Callback>> waiters;
+  std::vector<std::pair<std::int64_t, Notify>> waiters;  // by seq, waiting for durability
+  std::vector<Notify> finished;
+  std::vector<Pending> batch;  // swapped with queue_; both keep their capacity
   std::int64_t since_checkpoint = 0;
   std::int64_t last_checkpoint_ms = now_ms();
   const auto interval = config_.checkpoint_interval;
 
-  auto append = [&](Entry& e) {
-    for (auto& st : states) {
+  // Every sink gets the entry; the last one takes it without a copy.
+  auto append = [&](Entry&& e) {
+    for (std::size_t i = 0; i < states.size(); ++i) {
+      SinkState& st = states[i];
       if (st.pending.empty()) st.oldest = SteadyClock::now();
-      st.pending.push_back(e);
+      if (i + 1 == states.size()) {
+        st.pending.push_back(std::move(e));
+      } else {
+        st.pending.push_back(e);
+      }
     }
   };
   auto checkpoint = [&](std::string_view type) {
     Entry cp = make_checkpoint(*chain_, key_, type, now_ms());
-    append(cp);
     stats_.checkpoints.inc();
     spdlog::info("audit: checkpoint {} instance={} seq={} head={}", type, config_.instance_id,
                  cp.seq, cp.prev_hash);
+    append(std::move(cp));
     since_checkpoint = 0;
     last_checkpoint_ms = now_ms();
   };
 
   std::unique_lock lock(mutex_);
   for (;;) {
-    // Sleep until work arrives, a batch is due, a failed sink may be retried, or the
-    // checkpoint interval passes.
-    auto deadline = SteadyClock::now() + std::chrono::seconds(1);
-    if (interval.count() > 0) deadline = std::min(deadline, SteadyClock::now() + interval);
+    // Sleep until a record needs the writer (a durability waiter, a full batch, or a first
+    // record starting a batch), a batch is due, a failed sink may be retried, or the
+    // checkpoint interval passes. Records that can wait for their batch's deadline do not
+    // wake the writer.
+    const auto now = SteadyClock::now();
+    auto deadline = now + std::chrono::seconds(1);
+    if (interval.count() > 0) deadline = std::min(deadline, now + interval);
+    std::size_t wake_at = std::numeric_limits<std::size_t>::max();  // all sinks failing: only
+                                                                    // waiters and deadlines wake
     for (std::size_t i = 0; i < states.size(); ++i) {
-      if (states[i].pending.empty()) continue;
-      deadline =
-          std::min(deadline, states[i].failing ? states[i].retry_at
-                                               : states[i].oldest + sinks_[i]->flush_interval());
+      const SinkState& st = states[i];
+      if (st.failing) {
+        if (!st.pending.empty()) deadline = std::min(deadline, st.retry_at);
+        continue;
+      }
+      if (st.pending.empty()) {
+        wake_at = 1;  // the first record starts this sink's flush clock
+        continue;
+      }
+      deadline = std::min(deadline, st.oldest + sinks_[i]->flush_interval());
+      const std::size_t batch_max = std::max<std::size_t>(sinks_[i]->batch_max(), 1);
+      wake_at = std::min(
+          wake_at, batch_max > st.pending.size() ? batch_max - st.pending.size() : std::size_t{1});
     }
-    if (queue_.empty() && !stopping_) wake_.wait_until(lock, deadline);
-    std::deque<Pending> batch;
+    if (!stopping_ && queued_waiters_ == 0 && queue_.size() < wake_at) {
+      writer_waiting_ = true;
+      wake_at_queue_size_ = wake_at;
+      wake_.wait_until(lock, deadline);
+      writer_waiting_ = false;
+    }
     batch.swap(queue_);
-    bool stop = stopping_;
+    queued_waiters_ = 0;
+    const bool stop = stopping_;
     stats_.queue_depth.set(0);
     lock.unlock();
 
     for (Pending& p : batch) {
       chain_->append(p.entry);
-      append(p.entry);
-      if (p.done) waiters.emplace_back(p.entry.seq, std::move(p.done));
+      const std::int64_t seq = p.entry.seq;
+      append(std::move(p.entry));
+      if (p.notify) waiters.emplace_back(seq, std::move(p.notify));
       ++since_checkpoint;
       if (config_.checkpoint_every > 0 && since_checkpoint >= config_.checkpoint_every) {
         checkpoint("periodic");
       }
     }
+    batch.clear();
     if (interval.count() > 0 && since_checkpoint > 0 &&
         now_ms() - last_checkpoint_ms >= interval.count()) {
       checkpoint("periodic");
     }
     if (stop) checkpoint("shutdown");
 
-    auto now = SteadyClock::now();
+    const auto write_time = SteadyClock::now();
     bool all_healthy = true;
     for (std::size_t i = 0; i < sinks_.size(); ++i) {
       SinkState& st = states[i];
       if (st.pending.empty()) continue;
+      // Group commit: a durability waiter makes the batch due, and takes everything queued
+      // meanwhile with it.
       bool due = st.pending.size() >= sinks_[i]->batch_max() ||
-                 now - st.oldest >= sinks_[i]->flush_interval() || !waiters.empty() || stop;
-      if (!due || (st.failing && now < st.retry_at && !stop)) {
+                 write_time - st.oldest >= sinks_[i]->flush_interval() || !waiters.empty() || stop;
+      if (!due || (st.failing && write_time < st.retry_at && !stop)) {
         all_healthy = all_healthy && !st.failing;
         continue;
       }
@@ -269,7 +361,7 @@ void AuditLog::Impl::run() {
       }
       st.failing = true;
       all_healthy = false;
-      st.retry_at = now + st.backoff;
+      st.retry_at = write_time + st.backoff;
       st.backoff = std::min(st.backoff * 2, std::chrono::milliseconds(5000));
       // Bounded memory while a sink is down: the oldest entries go, counted.
       if (st.pending.size() > config_.queue_capacity) {
@@ -288,8 +380,9 @@ void AuditLog::Impl::run() {
     }
     auto ready = std::stable_partition(waiters.begin(), waiters.end(),
                                        [&](const auto& w) { return w.first > durable; });
-    for (auto it = ready; it != waiters.end(); ++it) it->second(true);
+    for (auto it = ready; it != waiters.end(); ++it) finished.push_back(std::move(it->second));
     waiters.erase(ready, waiters.end());
+    complete(finished, true);
 
     if (stop) {
       for (std::size_t i = 0; i < states.size(); ++i) {
@@ -298,7 +391,9 @@ void AuditLog::Impl::run() {
                         sinks_[i]->name(), states[i].pending.size());
         }
       }
-      for (auto& w : waiters) w.second(false);
+      for (auto& w : waiters) finished.push_back(std::move(w.second));
+      waiters.clear();
+      complete(finished, false);
       return;
     }
     lock.lock();
