@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
@@ -41,13 +42,17 @@ class FakeSink final : public Sink {
     bool fail = false;
     int writes_entered = 0;
     int failures = 0;
+    std::vector<std::size_t> batch_sizes;  // entries per successful write, in order
+    // Read by the writer: set before AuditLog::start.
+    std::size_t batch_max = 1000;
+    std::chrono::milliseconds flush_interval{1};
   };
 
   explicit FakeSink(std::shared_ptr<State> state) : state_(std::move(state)) {}
   std::string_view name() const noexcept override { return "fake"; }
-  std::size_t batch_max() const noexcept override { return 1000; }
+  std::size_t batch_max() const noexcept override { return state_->batch_max; }
   std::chrono::milliseconds flush_interval() const noexcept override {
-    return std::chrono::milliseconds(1);
+    return state_->flush_interval;
   }
   Result<Head> open(const std::string&) override { return Head{}; }
   Result<void> write(std::span<const Entry> entries) override {
@@ -61,6 +66,7 @@ class FakeSink final : public Sink {
       return make_error(Reason::AuditUnavailable, "disk on fire", Origin::Internal);
     }
     state_->stored.insert(state_->stored.end(), entries.begin(), entries.end());
+    state_->batch_sizes.push_back(entries.size());
     state_->changed.notify_all();
     return {};
   }
