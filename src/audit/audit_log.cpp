@@ -83,6 +83,7 @@ AuditLog::Impl::Impl(AuditConfig config, std::vector<SinkPtr> sinks, crypto::Pri
   for (const auto& sink : sinks_) {
     written_.push_back(&stats_.written(std::string(sink->name())));
     errors_.push_back(&stats_.write_errors(std::string(sink->name())));
+    batches_.push_back(&stats_.batches(std::string(sink->name())));
   }
 }
 
@@ -216,6 +217,7 @@ Result<void> AuditLog::Impl::start() {
       return r.error();
     }
     written_[i]->inc();
+    batches_[i]->inc();
   }
   stats_.checkpoints.inc();
   {
@@ -349,6 +351,7 @@ void AuditLog::Impl::run() {
       auto result = sinks_[i]->write(st.pending);
       if (result) {
         written_[i]->inc(st.pending.size());
+        batches_[i]->inc();
         st.pending.clear();
         st.failing = false;
         st.backoff = std::chrono::milliseconds(100);

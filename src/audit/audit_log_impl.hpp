@@ -110,6 +110,7 @@ struct AuditLog::Impl {
   Stats& stats_;
   std::vector<metrics::Counter*> written_;
   std::vector<metrics::Counter*> errors_;
+  std::vector<metrics::Counter*> batches_;
 
   struct Pending {
     Entry entry;

@@ -238,6 +238,8 @@ TEST(AuditLogTest, BestEffortWakesTheWriterPerBatchNotPerRecord) {
   std::vector<SinkPtr> sinks;
   sinks.push_back(std::make_unique<FakeSink>(state));
   auto log = *AuditLog::create(config, std::move(sinks));
+  auto& batches_metric = Stats::global().batches("fake");
+  const auto batches_before = batches_metric.value();
   ASSERT_TRUE(log->start());
   wait_until_writer_sleeps(*log);
   const auto wakeups = log->impl().writer_wakeups();
@@ -267,6 +269,8 @@ TEST(AuditLogTest, BestEffortWakesTheWriterPerBatchNotPerRecord) {
     }
   }
   log->stop();
+  // segment_start, the batch of four, the shutdown checkpoint.
+  EXPECT_EQ(batches_metric.value() - batches_before, 3u);
 }
 
 // A durability waiter wakes a sleeping writer at once, even below batch_max and before the
