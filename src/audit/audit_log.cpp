@@ -108,7 +108,7 @@ void AuditLog::Impl::note_drop(std::uint64_t n, std::string_view why) {
 
 bool AuditLog::Impl::try_reserve() {
   std::lock_guard lock(mutex_);
-  if (!running_ || stopping_ || !healthy_.load()) return false;
+  if (!running_ || stopping_ || !healthy_.load() || !sync_healthy_.load()) return false;
   if (queue_.size() + reserved_ >= config_.queue_capacity) return false;
   ++reserved_;
   return true;
@@ -220,11 +220,15 @@ Result<void> AuditLog::Impl::start() {
     batches_[i]->inc();
   }
   stats_.checkpoints.inc();
+  committed_.assign(sinks_.size(), chain_->head().seq);
+  synced_ = committed_;
+  sync_stopping_ = false;
   {
     std::lock_guard lock(mutex_);
     running_ = true;
     stopping_ = false;
   }
+  syncer_ = std::thread([this] { run_sync(); });
   writer_ = std::thread([this] { run(); });
   return {};
 }
@@ -238,8 +242,109 @@ void AuditLog::Impl::stop() {
   }
   wake_.notify_one();
   if (writer_.joinable()) writer_.join();
+  // The writer has committed what it could; the syncer makes it durable, then releases every
+  // waiter left.
+  {
+    std::lock_guard lock(sync_mutex_);
+    sync_stopping_ = true;
+  }
+  sync_wake_.notify_one();
+  if (syncer_.joinable()) syncer_.join();
   std::lock_guard lock(mutex_);
   running_ = false;
+}
+
+void AuditLog::Impl::publish_commits(const std::vector<std::int64_t>& committed,
+                                     std::vector<std::pair<std::int64_t, Notify>>& waiters) {
+  bool wake = false;
+  {
+    std::lock_guard lock(sync_mutex_);
+    bool advanced = false;
+    for (std::size_t i = 0; i < committed.size(); ++i) {
+      advanced = advanced || committed[i] > committed_[i];
+      committed_[i] = std::max(committed_[i], committed[i]);
+    }
+    for (auto& w : waiters) sync_waiters_.push_back(std::move(w));
+    if (syncer_waiting_ && (advanced || !waiters.empty())) {
+      syncer_waiting_ = false;
+      wake = true;
+    }
+  }
+  waiters.clear();
+  if (wake) sync_wake_.notify_one();
+}
+
+void AuditLog::Impl::run_sync() {
+  std::vector<std::int64_t> targets;
+  std::vector<Notify> finished;
+  SteadyClock::time_point retry_at{};
+  std::chrono::milliseconds backoff{100};
+  bool failing = false;
+
+  std::unique_lock lock(sync_mutex_);
+  for (;;) {
+    bool behind = false;
+    for (std::size_t i = 0; i < sinks_.size(); ++i) behind = behind || committed_[i] > synced_[i];
+    const bool retry_due = !failing || SteadyClock::now() >= retry_at;
+    if (!(behind && retry_due)) {
+      if (sync_stopping_ && (!behind || failing)) break;
+      syncer_waiting_ = true;
+      if (failing && behind) {
+        sync_wake_.wait_until(lock, retry_at);
+      } else {
+        sync_wake_.wait(lock);
+      }
+      syncer_waiting_ = false;
+      continue;
+    }
+    // Everything committed so far goes to disk in one sync per sink: commits made while this
+    // sync runs wait for the next one.
+    targets = committed_;
+    std::vector<std::int64_t> synced = synced_;
+    lock.unlock();
+    bool ok = true;
+    for (std::size_t i = 0; i < sinks_.size(); ++i) {
+      if (targets[i] <= synced[i]) continue;
+      if (auto r = sinks_[i]->sync(); !r) {
+        errors_[i]->inc();
+        if (!failing) {
+          spdlog::error("audit: {} sink sync failed: {} (retrying)", sinks_[i]->name(),
+                        r.error().detail);
+        }
+        ok = false;
+        continue;
+      }
+      synced[i] = targets[i];
+    }
+    failing = !ok;
+    sync_healthy_.store(ok);
+    if (ok) {
+      backoff = std::chrono::milliseconds(100);
+    } else {
+      retry_at = SteadyClock::now() + backoff;
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+    }
+    lock.lock();
+    synced_ = synced;
+    const std::int64_t durable = *std::min_element(synced_.begin(), synced_.end());
+    // sync_waiters_ is in seq order: the durable ones are a prefix.
+    auto end = std::find_if(sync_waiters_.begin(), sync_waiters_.end(),
+                            [&](const auto& w) { return w.first > durable; });
+    for (auto it = sync_waiters_.begin(); it != end; ++it) {
+      finished.push_back(std::move(it->second));
+    }
+    sync_waiters_.erase(sync_waiters_.begin(), end);
+    if (!finished.empty()) {
+      lock.unlock();
+      complete(finished, true);
+      lock.lock();
+    }
+  }
+  // Stopping: whatever could not be made durable is released as such.
+  for (auto& w : sync_waiters_) finished.push_back(std::move(w.second));
+  sync_waiters_.clear();
+  lock.unlock();
+  complete(finished, false);
 }
 
 void AuditLog::Impl::run() {
@@ -251,8 +356,9 @@ void AuditLog::Impl::run() {
     bool failing = false;
   };
   std::vector<SinkState> states(sinks_.size());
-  std::vector<std::pair<std::int64_t, Notify>> waiters;  // by seq, waiting for durability
-  std::vector<Notify> finished;
+  std::vector<std::pair<std::int64_t, Notify>> waiters;  // drained, not yet handed over
+  std::int64_t last_waited_seq = 0;                      // highest seq someone waits for
+  std::vector<std::int64_t> committed(sinks_.size(), chain_->head().seq);
   std::vector<Pending> batch;  // swapped with queue_; both keep their capacity
   std::int64_t since_checkpoint = 0;
   std::int64_t last_checkpoint_ms = now_ms();
@@ -322,7 +428,10 @@ void AuditLog::Impl::run() {
       chain_->append(p.entry);
       const std::int64_t seq = p.entry.seq;
       append(std::move(p.entry));
-      if (p.notify) waiters.emplace_back(seq, std::move(p.notify));
+      if (p.notify) {
+        waiters.emplace_back(seq, std::move(p.notify));
+        last_waited_seq = seq;
+      }
       ++since_checkpoint;
       if (config_.checkpoint_every > 0 && since_checkpoint >= config_.checkpoint_every) {
         checkpoint("periodic");
@@ -343,15 +452,17 @@ void AuditLog::Impl::run() {
       // Group commit: a durability waiter makes the batch due, and takes everything queued
       // meanwhile with it.
       bool due = st.pending.size() >= sinks_[i]->batch_max() ||
-                 write_time - st.oldest >= sinks_[i]->flush_interval() || !waiters.empty() || stop;
+                 write_time - st.oldest >= sinks_[i]->flush_interval() ||
+                 st.pending.front().seq <= last_waited_seq || stop;
       if (!due || (st.failing && write_time < st.retry_at && !stop)) {
         all_healthy = all_healthy && !st.failing;
         continue;
       }
-      auto result = sinks_[i]->write(st.pending);
+      auto result = sinks_[i]->commit(st.pending);
       if (result) {
         written_[i]->inc(st.pending.size());
         batches_[i]->inc();
+        committed[i] = st.pending.back().seq;
         st.pending.clear();
         st.failing = false;
         st.backoff = std::chrono::milliseconds(100);
@@ -374,18 +485,9 @@ void AuditLog::Impl::run() {
         note_drop(excess, std::string(sinks_[i]->name()) + " sink failing");
       }
     }
-    healthy_.store(all_healthy);
-
-    // Everything up to `durable` is stored in every sink.
-    std::int64_t durable = chain_->head().seq;
-    for (const auto& st : states) {
-      if (!st.pending.empty()) durable = std::min(durable, st.pending.front().seq - 1);
-    }
-    auto ready = std::stable_partition(waiters.begin(), waiters.end(),
-                                       [&](const auto& w) { return w.first > durable; });
-    for (auto it = ready; it != waiters.end(); ++it) finished.push_back(std::move(it->second));
-    waiters.erase(ready, waiters.end());
-    complete(finished, true);
+    healthy_.store(all_healthy);  // try_reserve also checks sync_healthy_
+    // The syncer makes the commits durable and resumes the waiters.
+    publish_commits(committed, waiters);
 
     if (stop) {
       for (std::size_t i = 0; i < states.size(); ++i) {
@@ -394,9 +496,6 @@ void AuditLog::Impl::run() {
                         sinks_[i]->name(), states[i].pending.size());
         }
       }
-      for (auto& w : waiters) finished.push_back(std::move(w.second));
-      waiters.clear();
-      complete(finished, false);
       return;
     }
     lock.lock();

@@ -92,7 +92,11 @@ struct AuditLog::Impl {
 
   Result<void> start();
   void stop();
-  void run();  // writer thread body
+  void run();       // writer thread body: chains, checkpoints, commits batches
+  void run_sync();  // syncer thread body: makes commits durable, resumes their waiters
+  // Writer: hands over what each sink has committed (by seq) and the waiters drained since.
+  void publish_commits(const std::vector<std::int64_t>& committed,
+                       std::vector<std::pair<std::int64_t, Notify>>& waiters);
 
   std::int64_t now_ms() const;
   void note_drop(std::uint64_t n, std::string_view why);
@@ -135,6 +139,18 @@ struct AuditLog::Impl {
   std::atomic<std::int64_t> last_drop_log_ms_{0};
   std::atomic<std::uint64_t> completion_posts_{0};
   std::thread writer_;
+
+  // Writer -> syncer handover. committed_[i]: highest seq committed to sink i; synced_[i]:
+  // highest seq durable in sink i. A waiter is resumed once every synced_[i] reaches its seq.
+  std::mutex sync_mutex_;
+  std::condition_variable sync_wake_;
+  std::vector<std::int64_t> committed_;
+  std::vector<std::int64_t> synced_;
+  std::vector<std::pair<std::int64_t, Notify>> sync_waiters_;  // in seq order
+  bool syncer_waiting_ = false;
+  bool sync_stopping_ = false;
+  std::atomic<bool> sync_healthy_{true};
+  std::thread syncer_;
 
   // Writer-thread state.
   std::optional<Chain> chain_;

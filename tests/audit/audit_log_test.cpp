@@ -360,8 +360,11 @@ TEST(AuditLogTest, FailClosedCompletionsArePostedOncePerExecutorPerCommit) {
   ASSERT_EQ(resumed_on.size(), 5u);
   for (const char* id : {"a1", "a2", "a3"}) EXPECT_EQ(resumed_on[id], std::this_thread::get_id());
   for (const char* id : {"b1", "b2"}) EXPECT_EQ(resumed_on[id], b_thread);
-  // Commit 1 (a1): one post to io_a. Commit 2 (a2, a3, b1, b2): one post to each io_context.
-  EXPECT_EQ(f.log->impl().completion_posts() - posts_before, 3u);
+  // Commit 1 (a1): one post to io_a. Commit 2 (a2, a3, b1, b2): one post to each io_context;
+  // when one sync covers both commits, a single post per io_context.
+  const auto posts = f.log->impl().completion_posts() - posts_before;
+  EXPECT_GE(posts, 2u);
+  EXPECT_LE(posts, 3u);
   {
     std::lock_guard lock(f.state->mutex);
     EXPECT_EQ(f.state->batch_sizes, (std::vector<std::size_t>{1, 1, 4}));
@@ -383,6 +386,118 @@ TEST(AuditLogTest, DroppedRecordCompletesWithFalseOnTheHandlersExecutor) {
   ASSERT_TRUE(durable.has_value());
   EXPECT_FALSE(*durable);
   EXPECT_EQ(f.log->dropped(), 1u);
+}
+
+// Runs one fail_closed request on `io` up to its durability wait; `finished` is set when it
+// resumes.
+void spawn_request(boost::asio::io_context& io, Stage& stage, RequestContext& ctx,
+                   std::atomic<bool>& finished) {
+  boost::asio::co_spawn(
+      io,
+      [&]() -> boost::asio::awaitable<void> {
+        Verdict v = co_await stage.on_request(ctx);
+        EXPECT_TRUE(v.proceeds());
+        ctx.status = 200;
+        co_await stage.on_finishing(ctx, Completion{200, Reason::None, true});
+        finished = true;
+      },
+      boost::asio::detached);
+  io.poll();
+}
+
+// fail_closed: a committed record is not enough; the response waits for the sync that makes
+// it durable.
+TEST(AuditLogTest, FailClosedWaitsForTheSyncNotJustTheCommit) {
+  Fixture f(Mode::FailClosed);
+  auto stage = make_stage(f.log);
+  test::set_sync_gate(*f.state, false);
+  const int syncs_before = f.state->syncs_entered;
+  boost::asio::io_context io;
+  RequestContext ctx = context("req-1");
+  std::atomic<bool> finished{false};
+  spawn_request(io, *stage, ctx, finished);
+  test::wait_for(*f.state, [&] { return f.state->syncs_entered > syncs_before; });
+  {
+    std::lock_guard lock(f.state->mutex);
+    ASSERT_EQ(f.state->stored.size(), 2u);  // committed: segment_start + the record
+    EXPECT_EQ(f.state->stored[1].request_id, "req-1");
+    EXPECT_EQ(f.state->durable, 0u);  // the sync that covers it is held
+  }
+  io.poll();
+  EXPECT_FALSE(finished);
+  test::set_sync_gate(*f.state, true);
+  io.run();
+  EXPECT_TRUE(finished);
+  f.log->stop();
+}
+
+// Group commit across the flush: while one sync runs, the writer commits the next records, and
+// the following sync covers them.
+TEST(AuditLogTest, WriterCommitsTheNextBatchWhileThePreviousIsSyncing) {
+  Fixture f(Mode::FailClosed);
+  auto stage = make_stage(f.log);
+  test::set_sync_gate(*f.state, false);
+  const int syncs_before = f.state->syncs_entered;
+  boost::asio::io_context io;
+  RequestContext first = context("first");
+  RequestContext second = context("second");
+  std::atomic<bool> first_done{false}, second_done{false};
+  spawn_request(io, *stage, first, first_done);
+  test::wait_for(*f.state, [&] { return f.state->syncs_entered > syncs_before; });
+  spawn_request(io, *stage, second, second_done);
+  // Committed while the first sync is still held.
+  test::wait_for(*f.state, [&] {
+    return !f.state->stored.empty() && f.state->stored.back().request_id == "second";
+  });
+  EXPECT_EQ(f.state->syncs_entered, syncs_before + 1);
+  io.poll();
+  EXPECT_FALSE(first_done);
+  EXPECT_FALSE(second_done);
+  test::set_sync_gate(*f.state, true);
+  io.run();
+  EXPECT_TRUE(first_done);
+  EXPECT_TRUE(second_done);
+  {
+    std::lock_guard lock(f.state->mutex);
+    EXPECT_EQ(f.state->durable, 3u);
+  }
+  f.log->stop();
+}
+
+// A failing sync keeps the waiter suspended and refuses new fail_closed requests; once the sink
+// syncs again (retried with backoff), the waiter resumes.
+TEST(AuditLogTest, FailingSyncHoldsWaitersAndRefusesNewRequests) {
+  Fixture f(Mode::FailClosed);
+  auto stage = make_stage(f.log);
+  {
+    std::lock_guard lock(f.state->mutex);
+    f.state->sync_fail = true;
+  }
+  boost::asio::io_context io;
+  RequestContext ctx = context("held");
+  std::atomic<bool> finished{false};
+  spawn_request(io, *stage, ctx, finished);
+  test::wait_for(*f.state, [&] { return f.state->sync_failures > 0; });
+  // The syncer marks the log unhealthy right after the failed sync returns.
+  bool refused = false;
+  for (int i = 0; i < 100000 && !refused; ++i) {
+    refused = !f.log->impl().try_reserve();
+    if (!refused) f.log->impl().submit(make_request_entry(context("probe")), true);
+    std::this_thread::yield();
+  }
+  EXPECT_TRUE(refused);
+  io.poll();
+  EXPECT_FALSE(finished);
+  {
+    std::lock_guard lock(f.state->mutex);
+    f.state->sync_fail = false;
+    f.state->changed.notify_all();
+  }
+  io.run();  // returns once the retried sync has succeeded and the request resumed
+  EXPECT_TRUE(finished);
+  EXPECT_TRUE(f.log->impl().try_reserve());
+  f.log->impl().submit(make_request_entry(context("after")), true);
+  f.log->stop();
 }
 
 }  // namespace

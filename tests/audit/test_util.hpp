@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -43,6 +44,13 @@ class FakeSink final : public Sink {
     int writes_entered = 0;
     int failures = 0;
     std::vector<std::size_t> batch_sizes;  // entries per successful write, in order
+    // sync(): held while sync_gate_open is false; fails while sync_fail is set. durable counts
+    // the entries stored before the last successful sync began.
+    bool sync_gate_open = true;
+    bool sync_fail = false;
+    int syncs_entered = 0;
+    int sync_failures = 0;
+    std::size_t durable = 0;
     // Read by the writer: set before AuditLog::start.
     std::size_t batch_max = 1000;
     std::chrono::milliseconds flush_interval{1};
@@ -70,10 +78,31 @@ class FakeSink final : public Sink {
     state_->changed.notify_all();
     return {};
   }
+  Result<void> sync() override {
+    std::unique_lock lock(state_->mutex);
+    const std::size_t stored = state_->stored.size();
+    ++state_->syncs_entered;
+    state_->changed.notify_all();
+    state_->changed.wait(lock, [&] { return state_->sync_gate_open; });
+    if (state_->sync_fail) {
+      ++state_->sync_failures;
+      state_->changed.notify_all();
+      return make_error(Reason::AuditUnavailable, "flush failed", Origin::Internal);
+    }
+    state_->durable = std::max(state_->durable, stored);
+    state_->changed.notify_all();
+    return {};
+  }
 
  private:
   std::shared_ptr<State> state_;
 };
+
+inline void set_sync_gate(FakeSink::State& s, bool open) {
+  std::lock_guard lock(s.mutex);
+  s.sync_gate_open = open;
+  s.changed.notify_all();
+}
 
 inline void set_gate(FakeSink::State& s, bool open) {
   std::lock_guard lock(s.mutex);
