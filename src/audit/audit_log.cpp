@@ -157,8 +157,8 @@ void AuditLog::Impl::complete(std::vector<Notify>& notifies, bool durable) {
   };
   std::vector<Batch> batches;
   for (Notify& n : notifies) {
-    if (n.on_writer) {
-      n.on_writer(durable);
+    if (n.on_audit_thread) {
+      n.on_audit_thread(durable);
       continue;
     }
     if (!n.resume) continue;

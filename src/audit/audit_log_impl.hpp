@@ -47,17 +47,17 @@ class Resume {
 };
 
 struct AuditLog::Impl {
-  using Callback = std::function<void(bool durable)>;  // called on the writer thread
+  using Callback = std::function<void(bool durable)>;  // called on an audit thread
 
-  // Who hears that a record is durable (or never will be): a callback run on the writer
-  // thread, or a handler resumed on its executor. Handlers made durable by one commit are
-  // posted together, one post per executor, so a commit costs one cross-thread wakeup per
-  // I/O thread rather than one per record.
+  // Who hears that a record is durable (or never will be): a callback run on the audit
+  // thread that learns it (tests, embedding), or a handler resumed on its executor. Handlers made
+  // durable by one sync are posted together, one post per executor, so a sync costs one
+  // cross-thread wakeup per I/O thread rather than one per record.
   struct Notify {
-    Callback on_writer;
+    Callback on_audit_thread;
     boost::asio::any_io_executor executor;  // tracks work: keeps the io_context running
     Resume resume;
-    explicit operator bool() const noexcept { return on_writer || resume; }
+    explicit operator bool() const noexcept { return on_audit_thread || resume; }
   };
 
   Impl(AuditConfig config, std::vector<SinkPtr> sinks, crypto::PrivateKey key,
@@ -87,7 +87,7 @@ struct AuditLog::Impl {
 
   // Queues the record; wakes the writer only when it sleeps and the record needs it now.
   bool enqueue(Entry&& entry, bool reserved, Notify&& notify);
-  // Tells every notify the outcome: writer callbacks inline, handlers batched per executor.
+  // Tells every notify the outcome: callbacks inline, handlers batched per executor.
   void complete(std::vector<Notify>& notifies, bool durable);
 
   Result<void> start();
