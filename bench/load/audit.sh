@@ -7,7 +7,8 @@
 # Same setup as run.sh: nginx `return 200` static JSON upstream that also serves the JWKS file,
 # a token minted with jose (token cache warm), identity injected, policy allow. Prints req/s,
 # p50, p99 per setting (median over rounds), ratios against `off`, the audit records written per
-# second during the runs (from gw_audit_records_written_total on the admin /metrics) and the
+# second during the runs (from gw_audit_records_written_total on the admin /metrics), the
+# records per SQLite commit (group commit size: written / gw_audit_batches_written_total) and the
 # queue high-water mark (gw_audit_queue_high_water). Loopback only; stops by itself.
 # Default: 3 rounds x 3 settings x 8s + warm-up, about 1.5 min.
 #
@@ -157,7 +158,7 @@ echo "bench: audit off | best_effort (SQLite) | fail_closed (SQLite); access log
 # Warm-up: fills the token cache and the connection pools.
 for t in "${targets[@]}"; do wrk -t1 -c8 -d2s -H "Authorization: Bearer $token" "${url[$t]}" >/dev/null || true; done
 
-declare -A rps p50 p99 wps
+declare -A rps p50 p99 wps rpb
 status=0
 for r in $(seq 1 "$rounds"); do
   for t in "${targets[@]}"; do
@@ -166,34 +167,38 @@ for r in $(seq 1 "$rounds"); do
       status=1; continue
     fi
     before=$(metric "$t" gw_audit_records_written_total)
+    batches_before=$(metric "$t" gw_audit_batches_written_total)
     start_ns=$(date +%s%N)
     out="$(wrk -t"$threads" -c"$connections" -d"$duration" --latency -H "Authorization: Bearer $token" "${url[$t]}" 2>&1)" || { echo "round $r  $t: wrk failed: $out"; status=1; continue; }
     end_ns=$(date +%s%N)
     # best_effort may still be draining its queue: include what lands within 0.5 s.
     [[ $t == best_effort ]] && sleep 0.5
     after=$(metric "$t" gw_audit_records_written_total)
+    batches_after=$(metric "$t" gw_audit_batches_written_total)
     w=$(awk -v a="$after" -v b="$before" -v ns=$(( end_ns - start_ns )) 'BEGIN { printf "%.0f", (a - b) / (ns / 1e9) }')
+    per_batch=$(awk -v a="$(( after - before ))" -v b="$(( batches_after - batches_before ))" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }')
     errors="$(grep -E 'Non-2xx|Socket errors' <<<"$out" || true)"
     x_rps="$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")"
     x50="$(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")")"
     x99="$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")"
-    rps[$t]+="$x_rps " p50[$t]+="$x50 " p99[$t]+="$x99 " wps[$t]+="$w "
-    printf 'round %d  %-12s %10s req/s  p50 %8s ms  p99 %8s ms  audit %8s rec/s  %s\n' "$r" "$t" "$x_rps" "$x50" "$x99" "$w" "${errors//$'\n'/; }"
+    rps[$t]+="$x_rps " p50[$t]+="$x50 " p99[$t]+="$x99 " wps[$t]+="$w " rpb[$t]+="$per_batch "
+    printf 'round %d  %-12s %10s req/s  p50 %8s ms  p99 %8s ms  audit %8s rec/s %7s rec/commit  %s\n' "$r" "$t" "$x_rps" "$x50" "$x99" "$w" "$per_batch" "${errors//$'\n'/; }"
     [[ -n $errors ]] && status=1
   done
 done
 
 echo
 echo "median over $rounds rounds:"
-printf '%-12s %10s %9s %9s %9s %9s %11s %11s %10s\n' audit req/s p50_ms p99_ms rps/off p99/off records/s high_water dropped
+printf '%-12s %10s %9s %9s %9s %9s %11s %11s %10s %11s\n' audit req/s p50_ms p99_ms rps/off p99/off records/s high_water dropped rec/commit
 o_rps=$(median "${rps[off]}"); o_p99=$(median "${p99[off]}")
 for t in "${targets[@]}"; do
   m_rps=$(median "${rps[$t]}"); m_p99=$(median "${p99[$t]}")
   hw=- dr=-
   if [[ $t != off ]]; then hw=$(metric "$t" gw_audit_queue_high_water); dr=$(metric "$t" gw_audit_dropped_total); fi
-  printf '%-12s %10s %9s %9s %9s %9s %11s %11s %10s\n' "$t" "$m_rps" "$(median "${p50[$t]}")" "$m_p99" \
+  printf '%-12s %10s %9s %9s %9s %9s %11s %11s %10s %11s\n' "$t" "$m_rps" "$(median "${p50[$t]}")" "$m_p99" \
     "$(awk -v a="$m_rps" -v b="$o_rps" 'BEGIN { printf "x%.2f", (b > 0 ? a / b : 0) }')" \
     "$(awk -v a="$m_p99" -v b="$o_p99" 'BEGIN { printf "x%.2f", (b > 0 ? a / b : 0) }')" \
-    "$([[ $t == off ]] && echo - || median "${wps[$t]}")" "$hw" "$dr"
+    "$([[ $t == off ]] && echo - || median "${wps[$t]}")" "$hw" "$dr" \
+    "$([[ $t == off ]] && echo - || median "${rpb[$t]}")"
 done
 exit $status

@@ -5,8 +5,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <limits>
 
 #include "audit/audit_log_impl.hpp"
 
@@ -80,6 +83,7 @@ AuditLog::Impl::Impl(AuditConfig config, std::vector<SinkPtr> sinks, crypto::Pri
   for (const auto& sink : sinks_) {
     written_.push_back(&stats_.written(std::string(sink->name())));
     errors_.push_back(&stats_.write_errors(std::string(sink->name())));
+    batches_.push_back(&stats_.batches(std::string(sink->name())));
   }
 }
 
@@ -104,13 +108,18 @@ void AuditLog::Impl::note_drop(std::uint64_t n, std::string_view why) {
 
 bool AuditLog::Impl::try_reserve() {
   std::lock_guard lock(mutex_);
-  if (!running_ || stopping_ || !healthy_.load()) return false;
+  if (!running_ || stopping_ || !healthy_.load() || !sync_healthy_.load()) return false;
   if (queue_.size() + reserved_ >= config_.queue_capacity) return false;
   ++reserved_;
   return true;
 }
 
 bool AuditLog::Impl::submit(Entry&& entry, bool reserved, Callback done) {
+  return enqueue(std::move(entry), reserved, Notify{std::move(done), {}, {}});
+}
+
+bool AuditLog::Impl::enqueue(Entry&& entry, bool reserved, Notify&& notify) {
+  bool wake = false;
   {
     std::unique_lock lock(mutex_);
     if (reserved && reserved_ > 0) {
@@ -118,16 +127,68 @@ bool AuditLog::Impl::submit(Entry&& entry, bool reserved, Callback done) {
     } else if (!running_ || stopping_ || queue_.size() + reserved_ >= config_.queue_capacity) {
       lock.unlock();
       note_drop(1, running_ ? "queue full" : "audit log not running");
-      if (done) done(false);
+      std::vector<Notify> dropped;
+      if (notify) dropped.push_back(std::move(notify));
+      complete(dropped, false);
       return false;
     }
-    queue_.push_back(Pending{std::move(entry), std::move(done)});
+    const bool waits = static_cast<bool>(notify);
+    queue_.push_back(Pending{std::move(entry), std::move(notify)});
+    if (waits) ++queued_waiters_;
     high_water_ = std::max(high_water_, queue_.size());
     stats_.queue_depth.set(static_cast<double>(queue_.size()));
     stats_.queue_high_water.set(static_cast<double>(high_water_));
+    // A sleeping writer is woken at most once, and only when this record cannot wait for its
+    // flush deadline: someone waits for durability, or a batch is full.
+    if (writer_waiting_ && (waits || queue_.size() >= wake_at_queue_size_)) {
+      writer_waiting_ = false;
+      ++writer_wakeups_;
+      wake = true;
+    }
   }
-  wake_.notify_one();
+  if (wake) wake_.notify_one();
   return true;
+}
+
+void AuditLog::Impl::complete(std::vector<Notify>& notifies, bool durable) {
+  struct Batch {
+    boost::asio::any_io_executor executor;
+    std::vector<Resume> handlers;
+  };
+  std::vector<Batch> batches;
+  for (Notify& n : notifies) {
+    if (n.on_audit_thread) {
+      n.on_audit_thread(durable);
+      continue;
+    }
+    if (!n.resume) continue;
+    auto batch = std::find_if(batches.begin(), batches.end(),
+                              [&](const Batch& b) { return b.executor == n.executor; });
+    if (batch == batches.end()) {
+      batches.push_back(Batch{std::move(n.executor), {}});
+      batch = std::prev(batches.end());
+    }
+    batch->handlers.push_back(std::move(n.resume));
+  }
+  for (Batch& batch : batches) {
+    boost::asio::post(batch.executor, [handlers = std::move(batch.handlers), durable]() mutable {
+      for (Resume& resume : handlers) resume(durable);
+    });
+    completion_posts_.fetch_add(1, std::memory_order_relaxed);
+  }
+  // The batches' executors are released after their post: the io_contexts never run out of
+  // work while a handler is still to be resumed.
+  notifies.clear();
+}
+
+bool AuditLog::Impl::writer_sleeping() const {
+  std::lock_guard lock(mutex_);
+  return writer_waiting_;
+}
+
+std::uint64_t AuditLog::Impl::writer_wakeups() const {
+  std::lock_guard lock(mutex_);
+  return writer_wakeups_;
 }
 
 Result<void> AuditLog::Impl::start() {
@@ -156,13 +217,18 @@ Result<void> AuditLog::Impl::start() {
       return r.error();
     }
     written_[i]->inc();
+    batches_[i]->inc();
   }
   stats_.checkpoints.inc();
+  committed_.assign(sinks_.size(), chain_->head().seq);
+  synced_ = committed_;
+  sync_stopping_ = false;
   {
     std::lock_guard lock(mutex_);
     running_ = true;
     stopping_ = false;
   }
+  syncer_ = std::thread([this] { run_sync(); });
   writer_ = std::thread([this] { run(); });
   return {};
 }
@@ -172,11 +238,113 @@ void AuditLog::Impl::stop() {
     std::lock_guard lock(mutex_);
     if (!running_) return;
     stopping_ = true;
+    writer_waiting_ = false;
   }
   wake_.notify_one();
   if (writer_.joinable()) writer_.join();
+  // The writer has committed what it could; the syncer makes it durable, then releases every
+  // waiter left.
+  {
+    std::lock_guard lock(sync_mutex_);
+    sync_stopping_ = true;
+  }
+  sync_wake_.notify_one();
+  if (syncer_.joinable()) syncer_.join();
   std::lock_guard lock(mutex_);
   running_ = false;
+}
+
+void AuditLog::Impl::publish_commits(const std::vector<std::int64_t>& committed,
+                                     std::vector<std::pair<std::int64_t, Notify>>& waiters) {
+  bool wake = false;
+  {
+    std::lock_guard lock(sync_mutex_);
+    bool advanced = false;
+    for (std::size_t i = 0; i < committed.size(); ++i) {
+      advanced = advanced || committed[i] > committed_[i];
+      committed_[i] = std::max(committed_[i], committed[i]);
+    }
+    for (auto& w : waiters) sync_waiters_.push_back(std::move(w));
+    if (syncer_waiting_ && (advanced || !waiters.empty())) {
+      syncer_waiting_ = false;
+      wake = true;
+    }
+  }
+  waiters.clear();
+  if (wake) sync_wake_.notify_one();
+}
+
+void AuditLog::Impl::run_sync() {
+  std::vector<std::int64_t> targets;
+  std::vector<Notify> finished;
+  SteadyClock::time_point retry_at{};
+  std::chrono::milliseconds backoff{100};
+  bool failing = false;
+
+  std::unique_lock lock(sync_mutex_);
+  for (;;) {
+    bool behind = false;
+    for (std::size_t i = 0; i < sinks_.size(); ++i) behind = behind || committed_[i] > synced_[i];
+    const bool retry_due = !failing || SteadyClock::now() >= retry_at;
+    if (!(behind && retry_due)) {
+      if (sync_stopping_ && (!behind || failing)) break;
+      syncer_waiting_ = true;
+      if (failing && behind) {
+        sync_wake_.wait_until(lock, retry_at);
+      } else {
+        sync_wake_.wait(lock);
+      }
+      syncer_waiting_ = false;
+      continue;
+    }
+    // Everything committed so far goes to disk in one sync per sink: commits made while this
+    // sync runs wait for the next one.
+    targets = committed_;
+    std::vector<std::int64_t> synced = synced_;
+    lock.unlock();
+    bool ok = true;
+    for (std::size_t i = 0; i < sinks_.size(); ++i) {
+      if (targets[i] <= synced[i]) continue;
+      if (auto r = sinks_[i]->sync(); !r) {
+        errors_[i]->inc();
+        if (!failing) {
+          spdlog::error("audit: {} sink sync failed: {} (retrying)", sinks_[i]->name(),
+                        r.error().detail);
+        }
+        ok = false;
+        continue;
+      }
+      synced[i] = targets[i];
+    }
+    failing = !ok;
+    sync_healthy_.store(ok);
+    if (ok) {
+      backoff = std::chrono::milliseconds(100);
+    } else {
+      retry_at = SteadyClock::now() + backoff;
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+    }
+    lock.lock();
+    synced_ = synced;
+    const std::int64_t durable = *std::min_element(synced_.begin(), synced_.end());
+    // sync_waiters_ is in seq order: the durable ones are a prefix.
+    auto end = std::find_if(sync_waiters_.begin(), sync_waiters_.end(),
+                            [&](const auto& w) { return w.first > durable; });
+    for (auto it = sync_waiters_.begin(); it != end; ++it) {
+      finished.push_back(std::move(it->second));
+    }
+    sync_waiters_.erase(sync_waiters_.begin(), end);
+    if (!finished.empty()) {
+      lock.unlock();
+      complete(finished, true);
+      lock.lock();
+    }
+  }
+  // Stopping: whatever could not be made durable is released as such.
+  for (auto& w : sync_waiters_) finished.push_back(std::move(w.second));
+  sync_waiters_.clear();
+  lock.unlock();
+  complete(finished, false);
 }
 
 void AuditLog::Impl::run() {
@@ -188,75 +356,113 @@ void AuditLog::Impl::run() {
     bool failing = false;
   };
   std::vector<SinkState> states(sinks_.size());
-  std::vector<std::pair<std::int64_t, Callback>> waiters;
+  std::vector<std::pair<std::int64_t, Notify>> waiters;  // drained, not yet handed over
+  std::int64_t last_waited_seq = 0;                      // highest seq someone waits for
+  std::vector<std::int64_t> committed(sinks_.size(), chain_->head().seq);
+  std::vector<Pending> batch;  // swapped with queue_; both keep their capacity
   std::int64_t since_checkpoint = 0;
   std::int64_t last_checkpoint_ms = now_ms();
   const auto interval = config_.checkpoint_interval;
 
-  auto append = [&](Entry& e) {
-    for (auto& st : states) {
+  // Every sink gets the entry; the last one takes it without a copy.
+  auto append = [&](Entry&& e) {
+    for (std::size_t i = 0; i < states.size(); ++i) {
+      SinkState& st = states[i];
       if (st.pending.empty()) st.oldest = SteadyClock::now();
-      st.pending.push_back(e);
+      if (i + 1 == states.size()) {
+        st.pending.push_back(std::move(e));
+      } else {
+        st.pending.push_back(e);
+      }
     }
   };
   auto checkpoint = [&](std::string_view type) {
     Entry cp = make_checkpoint(*chain_, key_, type, now_ms());
-    append(cp);
     stats_.checkpoints.inc();
     spdlog::info("audit: checkpoint {} instance={} seq={} head={}", type, config_.instance_id,
                  cp.seq, cp.prev_hash);
+    append(std::move(cp));
     since_checkpoint = 0;
     last_checkpoint_ms = now_ms();
   };
 
   std::unique_lock lock(mutex_);
   for (;;) {
-    // Sleep until work arrives, a batch is due, a failed sink may be retried, or the
-    // checkpoint interval passes.
-    auto deadline = SteadyClock::now() + std::chrono::seconds(1);
-    if (interval.count() > 0) deadline = std::min(deadline, SteadyClock::now() + interval);
+    // Sleep until a record needs the writer (a durability waiter, a full batch, or a first
+    // record starting a batch), a batch is due, a failed sink may be retried, or the
+    // checkpoint interval passes. Records that can wait for their batch's deadline do not
+    // wake the writer.
+    const auto now = SteadyClock::now();
+    auto deadline = now + std::chrono::seconds(1);
+    if (interval.count() > 0) deadline = std::min(deadline, now + interval);
+    std::size_t wake_at = std::numeric_limits<std::size_t>::max();  // all sinks failing: only
+                                                                    // waiters and deadlines wake
     for (std::size_t i = 0; i < states.size(); ++i) {
-      if (states[i].pending.empty()) continue;
-      deadline =
-          std::min(deadline, states[i].failing ? states[i].retry_at
-                                               : states[i].oldest + sinks_[i]->flush_interval());
+      const SinkState& st = states[i];
+      if (st.failing) {
+        if (!st.pending.empty()) deadline = std::min(deadline, st.retry_at);
+        continue;
+      }
+      if (st.pending.empty()) {
+        wake_at = 1;  // the first record starts this sink's flush clock
+        continue;
+      }
+      deadline = std::min(deadline, st.oldest + sinks_[i]->flush_interval());
+      const std::size_t batch_max = std::max<std::size_t>(sinks_[i]->batch_max(), 1);
+      wake_at = std::min(
+          wake_at, batch_max > st.pending.size() ? batch_max - st.pending.size() : std::size_t{1});
     }
-    if (queue_.empty() && !stopping_) wake_.wait_until(lock, deadline);
-    std::deque<Pending> batch;
+    if (!stopping_ && queued_waiters_ == 0 && queue_.size() < wake_at) {
+      writer_waiting_ = true;
+      wake_at_queue_size_ = wake_at;
+      wake_.wait_until(lock, deadline);
+      writer_waiting_ = false;
+    }
     batch.swap(queue_);
-    bool stop = stopping_;
+    queued_waiters_ = 0;
+    const bool stop = stopping_;
     stats_.queue_depth.set(0);
     lock.unlock();
 
     for (Pending& p : batch) {
       chain_->append(p.entry);
-      append(p.entry);
-      if (p.done) waiters.emplace_back(p.entry.seq, std::move(p.done));
+      const std::int64_t seq = p.entry.seq;
+      append(std::move(p.entry));
+      if (p.notify) {
+        waiters.emplace_back(seq, std::move(p.notify));
+        last_waited_seq = seq;
+      }
       ++since_checkpoint;
       if (config_.checkpoint_every > 0 && since_checkpoint >= config_.checkpoint_every) {
         checkpoint("periodic");
       }
     }
+    batch.clear();
     if (interval.count() > 0 && since_checkpoint > 0 &&
         now_ms() - last_checkpoint_ms >= interval.count()) {
       checkpoint("periodic");
     }
     if (stop) checkpoint("shutdown");
 
-    auto now = SteadyClock::now();
+    const auto write_time = SteadyClock::now();
     bool all_healthy = true;
     for (std::size_t i = 0; i < sinks_.size(); ++i) {
       SinkState& st = states[i];
       if (st.pending.empty()) continue;
+      // Group commit: a durability waiter makes the batch due, and takes everything queued
+      // meanwhile with it.
       bool due = st.pending.size() >= sinks_[i]->batch_max() ||
-                 now - st.oldest >= sinks_[i]->flush_interval() || !waiters.empty() || stop;
-      if (!due || (st.failing && now < st.retry_at && !stop)) {
+                 write_time - st.oldest >= sinks_[i]->flush_interval() ||
+                 st.pending.front().seq <= last_waited_seq || stop;
+      if (!due || (st.failing && write_time < st.retry_at && !stop)) {
         all_healthy = all_healthy && !st.failing;
         continue;
       }
-      auto result = sinks_[i]->write(st.pending);
+      auto result = sinks_[i]->commit(st.pending);
       if (result) {
         written_[i]->inc(st.pending.size());
+        batches_[i]->inc();
+        committed[i] = st.pending.back().seq;
         st.pending.clear();
         st.failing = false;
         st.backoff = std::chrono::milliseconds(100);
@@ -269,7 +475,7 @@ void AuditLog::Impl::run() {
       }
       st.failing = true;
       all_healthy = false;
-      st.retry_at = now + st.backoff;
+      st.retry_at = write_time + st.backoff;
       st.backoff = std::min(st.backoff * 2, std::chrono::milliseconds(5000));
       // Bounded memory while a sink is down: the oldest entries go, counted.
       if (st.pending.size() > config_.queue_capacity) {
@@ -279,17 +485,9 @@ void AuditLog::Impl::run() {
         note_drop(excess, std::string(sinks_[i]->name()) + " sink failing");
       }
     }
-    healthy_.store(all_healthy);
-
-    // Everything up to `durable` is stored in every sink.
-    std::int64_t durable = chain_->head().seq;
-    for (const auto& st : states) {
-      if (!st.pending.empty()) durable = std::min(durable, st.pending.front().seq - 1);
-    }
-    auto ready = std::stable_partition(waiters.begin(), waiters.end(),
-                                       [&](const auto& w) { return w.first > durable; });
-    for (auto it = ready; it != waiters.end(); ++it) it->second(true);
-    waiters.erase(ready, waiters.end());
+    healthy_.store(all_healthy);  // try_reserve also checks sync_healthy_
+    // The syncer makes the commits durable and resumes the waiters.
+    publish_commits(committed, waiters);
 
     if (stop) {
       for (std::size_t i = 0; i < states.size(); ++i) {
@@ -298,7 +496,6 @@ void AuditLog::Impl::run() {
                         sinks_[i]->name(), states[i].pending.size());
         }
       }
-      for (auto& w : waiters) w.second(false);
       return;
     }
     lock.lock();

@@ -23,6 +23,13 @@ class Sink {
   virtual Result<Head> open(const std::string& instance_id) = 0;
   // Stores the entries durably (committed / fsync'd) before returning, all or none.
   virtual Result<void> write(std::span<const Entry> entries) = 0;
+  // Group commit across the disk flush. commit() stores the entries, all or none, after every
+  // entry committed before, but may return before they reach the disk; sync() makes everything
+  // committed before it was called durable. The writer thread commits the next batch while
+  // another thread runs sync() for the previous ones (sync may run during commit). By default
+  // commit() is the durable write() and sync() has nothing left to do.
+  virtual Result<void> commit(std::span<const Entry> entries) { return write(entries); }
+  virtual Result<void> sync() { return {}; }
   virtual std::size_t batch_max() const noexcept { return 256; }
   virtual std::chrono::milliseconds flush_interval() const noexcept {
     return std::chrono::milliseconds(50);

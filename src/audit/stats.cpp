@@ -9,8 +9,15 @@ metrics::Counter& Stats::written(const std::string& sink) {
 }
 
 metrics::Counter& Stats::write_errors(const std::string& sink) {
+  return metrics::Registry::global().counter("gw_audit_write_errors_total",
+                                             "Failed audit batch writes or syncs, per sink",
+                                             {{"sink", sink}});
+}
+
+metrics::Counter& Stats::batches(const std::string& sink) {
   return metrics::Registry::global().counter(
-      "gw_audit_write_errors_total", "Failed audit batch writes, per sink", {{"sink", sink}});
+      "gw_audit_batches_written_total",
+      "Audit batches durably written (one transaction / sync each), per sink", {{"sink", sink}});
 }
 
 Stats& Stats::global() {

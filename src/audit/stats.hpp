@@ -14,6 +14,8 @@ struct Stats {
   metrics::Counter& checkpoints;                            // gw_audit_checkpoints_total
   metrics::Counter& written(const std::string& sink);       // gw_audit_records_written_total{sink}
   metrics::Counter& write_errors(const std::string& sink);  // gw_audit_write_errors_total{sink}
+  // gw_audit_batches_written_total{sink}: commits; written / batches = group commit size
+  metrics::Counter& batches(const std::string& sink);
 
   static Stats& global();
 };

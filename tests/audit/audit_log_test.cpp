@@ -1,8 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <map>
+#include <optional>
 #include <thread>
 
 #include "audit/audit_log_impl.hpp"
@@ -214,6 +217,287 @@ TEST(AuditLogTest, CheckpointIntervalUsesTheInjectedClock) {
     EXPECT_EQ(periodic, 1);
   }
   log->stop();
+}
+
+// Spins (no sleeping) until the writer is asleep waiting for work.
+void wait_until_writer_sleeps(AuditLog& log) {
+  while (!log.impl().writer_sleeping()) std::this_thread::yield();
+}
+
+// best_effort: records that can wait for their batch do not wake the writer. The first record
+// of a batch wakes it (to start the flush clock); the next ones only queue, until the batch is
+// full, which wakes it once more and is written as one batch.
+TEST(AuditLogTest, BestEffortWakesTheWriterPerBatchNotPerRecord) {
+  auto state = std::make_shared<FakeSink::State>();
+  state->batch_max = 4;
+  state->flush_interval = std::chrono::hours(1);
+  AuditConfig config;
+  config.instance_id = "gw-test";
+  config.checkpoint_every = 0;
+  config.checkpoint_interval = std::chrono::milliseconds(0);
+  std::vector<SinkPtr> sinks;
+  sinks.push_back(std::make_unique<FakeSink>(state));
+  auto log = *AuditLog::create(config, std::move(sinks));
+  auto& batches_metric = Stats::global().batches("fake");
+  const auto batches_before = batches_metric.value();
+  ASSERT_TRUE(log->start());
+  wait_until_writer_sleeps(*log);
+  const auto wakeups = log->impl().writer_wakeups();
+
+  ASSERT_TRUE(log->impl().submit(make_request_entry(context("r1")), false));
+  EXPECT_EQ(log->impl().writer_wakeups(), wakeups + 1);
+  // The writer takes r1 into its batch and sleeps until the batch is full or due.
+  while (log->queue_depth() != 0 || !log->impl().writer_sleeping()) std::this_thread::yield();
+
+  ASSERT_TRUE(log->impl().submit(make_request_entry(context("r2")), false));
+  ASSERT_TRUE(log->impl().submit(make_request_entry(context("r3")), false));
+  EXPECT_EQ(log->impl().writer_wakeups(), wakeups + 1);
+  EXPECT_EQ(log->queue_depth(), 2u);
+  {
+    std::lock_guard lock(state->mutex);
+    EXPECT_EQ(state->batch_sizes, std::vector<std::size_t>{1});  // segment_start only
+  }
+
+  ASSERT_TRUE(log->impl().submit(make_request_entry(context("r4")), false));
+  EXPECT_EQ(log->impl().writer_wakeups(), wakeups + 2);
+  test::wait_for(*state, [&] { return state->stored.size() == 5; });
+  {
+    std::lock_guard lock(state->mutex);
+    EXPECT_EQ(state->batch_sizes, (std::vector<std::size_t>{1, 4}));
+    for (int i = 1; i <= 4; ++i) {
+      EXPECT_EQ(state->stored[static_cast<std::size_t>(i)].request_id, "r" + std::to_string(i));
+    }
+  }
+  log->stop();
+  // segment_start, the batch of four, the shutdown checkpoint.
+  EXPECT_EQ(batches_metric.value() - batches_before, 3u);
+}
+
+// A durability waiter wakes a sleeping writer at once, even below batch_max and before the
+// flush deadline.
+TEST(AuditLogTest, DurabilityWaiterWakesTheWriterAtOnce) {
+  auto state = std::make_shared<FakeSink::State>();
+  state->batch_max = 100;
+  state->flush_interval = std::chrono::hours(1);
+  AuditConfig config;
+  config.instance_id = "gw-test";
+  config.checkpoint_every = 0;
+  config.checkpoint_interval = std::chrono::milliseconds(0);
+  std::vector<SinkPtr> sinks;
+  sinks.push_back(std::make_unique<FakeSink>(state));
+  auto log = *AuditLog::create(config, std::move(sinks));
+  ASSERT_TRUE(log->start());
+  ASSERT_TRUE(log->impl().submit(make_request_entry(context("queued")), false));
+  while (log->queue_depth() != 0 || !log->impl().writer_sleeping()) std::this_thread::yield();
+
+  std::atomic<bool> durable{false};
+  ASSERT_TRUE(log->impl().submit(make_request_entry(context("waited")), false,
+                                 [&](bool ok) { durable = ok; }));
+  test::wait_for(*state, [&] { return state->stored.size() == 3; });
+  {
+    // One commit carries the queued record and the waited one (group commit).
+    std::lock_guard lock(state->mutex);
+    EXPECT_EQ(state->batch_sizes, (std::vector<std::size_t>{1, 2}));
+  }
+  log->stop();
+  EXPECT_TRUE(durable);
+}
+
+// fail_closed: records made durable by one commit resume their requests with one post per
+// executor (io_context), not one per record; each resumes on its own io_context.
+TEST(AuditLogTest, FailClosedCompletionsArePostedOncePerExecutorPerCommit) {
+  Fixture f(Mode::FailClosed);
+  auto stage = make_stage(f.log);
+  test::set_gate(*f.state, false);
+  const int entered_before = f.state->writes_entered;
+
+  boost::asio::io_context io_a, io_b;
+  std::vector<RequestContext> contexts;
+  contexts.reserve(5);
+  std::mutex resumed_mutex;
+  std::map<std::string, std::thread::id> resumed_on;
+  auto spawn = [&](boost::asio::io_context& io, const std::string& id) {
+    contexts.push_back(context(id));
+    RequestContext& ctx = contexts.back();
+    boost::asio::co_spawn(
+        io,
+        [&, id]() -> boost::asio::awaitable<void> {
+          Verdict v = co_await stage->on_request(ctx);
+          EXPECT_TRUE(v.proceeds());
+          ctx.status = 200;
+          co_await stage->on_finishing(ctx, Completion{200, Reason::None, true});
+          std::lock_guard lock(resumed_mutex);
+          resumed_on[id] = std::this_thread::get_id();
+        },
+        boost::asio::detached);
+  };
+  // The first record's commit is held in the sink; four more queue behind it, from two
+  // io_contexts.
+  spawn(io_a, "a1");
+  io_a.poll();
+  test::wait_for(*f.state, [&] { return f.state->writes_entered > entered_before; });
+  spawn(io_a, "a2");
+  spawn(io_a, "a3");
+  spawn(io_b, "b1");
+  spawn(io_b, "b2");
+  io_a.poll();
+  io_b.poll();
+  {
+    std::lock_guard lock(resumed_mutex);
+    EXPECT_TRUE(resumed_on.empty());
+  }
+  const auto posts_before = f.log->impl().completion_posts();
+
+  test::set_gate(*f.state, true);
+  std::thread::id b_thread;
+  std::thread runner_b([&] {
+    b_thread = std::this_thread::get_id();
+    io_b.run();
+  });
+  io_a.run();
+  runner_b.join();
+
+  ASSERT_EQ(resumed_on.size(), 5u);
+  for (const char* id : {"a1", "a2", "a3"}) EXPECT_EQ(resumed_on[id], std::this_thread::get_id());
+  for (const char* id : {"b1", "b2"}) EXPECT_EQ(resumed_on[id], b_thread);
+  // Commit 1 (a1): one post to io_a. Commit 2 (a2, a3, b1, b2): one post to each io_context;
+  // when one sync covers both commits, a single post per io_context.
+  const auto posts = f.log->impl().completion_posts() - posts_before;
+  EXPECT_GE(posts, 2u);
+  EXPECT_LE(posts, 3u);
+  {
+    std::lock_guard lock(f.state->mutex);
+    EXPECT_EQ(f.state->batch_sizes, (std::vector<std::size_t>{1, 1, 4}));
+  }
+  f.log->stop();
+}
+
+// A fail_closed record that cannot be queued completes with false, posted to the request's
+// executor rather than run inline.
+TEST(AuditLogTest, DroppedRecordCompletesWithFalseOnTheHandlersExecutor) {
+  Fixture f(Mode::FailClosed);
+  f.log->stop();
+  boost::asio::io_context io;
+  std::optional<bool> durable;
+  f.log->impl().async_submit(make_request_entry(context("late")), false,
+                             boost::asio::bind_executor(io, [&](bool ok) { durable = ok; }));
+  EXPECT_FALSE(durable.has_value());
+  io.run();
+  ASSERT_TRUE(durable.has_value());
+  EXPECT_FALSE(*durable);
+  EXPECT_EQ(f.log->dropped(), 1u);
+}
+
+// Runs one fail_closed request on `io` up to its durability wait; `finished` is set when it
+// resumes.
+void spawn_request(boost::asio::io_context& io, Stage& stage, RequestContext& ctx,
+                   std::atomic<bool>& finished) {
+  boost::asio::co_spawn(
+      io,
+      [&]() -> boost::asio::awaitable<void> {
+        Verdict v = co_await stage.on_request(ctx);
+        EXPECT_TRUE(v.proceeds());
+        ctx.status = 200;
+        co_await stage.on_finishing(ctx, Completion{200, Reason::None, true});
+        finished = true;
+      },
+      boost::asio::detached);
+  io.poll();
+}
+
+// fail_closed: a committed record is not enough; the response waits for the sync that makes
+// it durable.
+TEST(AuditLogTest, FailClosedWaitsForTheSyncNotJustTheCommit) {
+  Fixture f(Mode::FailClosed);
+  auto stage = make_stage(f.log);
+  test::set_sync_gate(*f.state, false);
+  const int syncs_before = f.state->syncs_entered;
+  boost::asio::io_context io;
+  RequestContext ctx = context("req-1");
+  std::atomic<bool> finished{false};
+  spawn_request(io, *stage, ctx, finished);
+  test::wait_for(*f.state, [&] { return f.state->syncs_entered > syncs_before; });
+  {
+    std::lock_guard lock(f.state->mutex);
+    ASSERT_EQ(f.state->stored.size(), 2u);  // committed: segment_start + the record
+    EXPECT_EQ(f.state->stored[1].request_id, "req-1");
+    EXPECT_EQ(f.state->durable, 0u);  // the sync that covers it is held
+  }
+  io.poll();
+  EXPECT_FALSE(finished);
+  test::set_sync_gate(*f.state, true);
+  io.run();
+  EXPECT_TRUE(finished);
+  f.log->stop();
+}
+
+// Group commit across the flush: while one sync runs, the writer commits the next records, and
+// the following sync covers them.
+TEST(AuditLogTest, WriterCommitsTheNextBatchWhileThePreviousIsSyncing) {
+  Fixture f(Mode::FailClosed);
+  auto stage = make_stage(f.log);
+  test::set_sync_gate(*f.state, false);
+  const int syncs_before = f.state->syncs_entered;
+  boost::asio::io_context io;
+  RequestContext first = context("first");
+  RequestContext second = context("second");
+  std::atomic<bool> first_done{false}, second_done{false};
+  spawn_request(io, *stage, first, first_done);
+  test::wait_for(*f.state, [&] { return f.state->syncs_entered > syncs_before; });
+  spawn_request(io, *stage, second, second_done);
+  // Committed while the first sync is still held.
+  test::wait_for(*f.state, [&] {
+    return !f.state->stored.empty() && f.state->stored.back().request_id == "second";
+  });
+  EXPECT_EQ(f.state->syncs_entered, syncs_before + 1);
+  io.poll();
+  EXPECT_FALSE(first_done);
+  EXPECT_FALSE(second_done);
+  test::set_sync_gate(*f.state, true);
+  io.run();
+  EXPECT_TRUE(first_done);
+  EXPECT_TRUE(second_done);
+  {
+    std::lock_guard lock(f.state->mutex);
+    EXPECT_EQ(f.state->durable, 3u);
+  }
+  f.log->stop();
+}
+
+// A failing sync keeps the waiter suspended and refuses new fail_closed requests; once the sink
+// syncs again (retried with backoff), the waiter resumes.
+TEST(AuditLogTest, FailingSyncHoldsWaitersAndRefusesNewRequests) {
+  Fixture f(Mode::FailClosed);
+  auto stage = make_stage(f.log);
+  {
+    std::lock_guard lock(f.state->mutex);
+    f.state->sync_fail = true;
+  }
+  boost::asio::io_context io;
+  RequestContext ctx = context("held");
+  std::atomic<bool> finished{false};
+  spawn_request(io, *stage, ctx, finished);
+  test::wait_for(*f.state, [&] { return f.state->sync_failures > 0; });
+  // The syncer marks the log unhealthy right after the failed sync returns.
+  bool refused = false;
+  for (int i = 0; i < 100000 && !refused; ++i) {
+    refused = !f.log->impl().try_reserve();
+    if (!refused) f.log->impl().submit(make_request_entry(context("probe")), true);
+    std::this_thread::yield();
+  }
+  EXPECT_TRUE(refused);
+  io.poll();
+  EXPECT_FALSE(finished);
+  {
+    std::lock_guard lock(f.state->mutex);
+    f.state->sync_fail = false;
+    f.state->changed.notify_all();
+  }
+  io.run();  // returns once the retried sync has succeeded and the request resumed
+  EXPECT_TRUE(finished);
+  EXPECT_TRUE(f.log->impl().try_reserve());
+  f.log->impl().submit(make_request_entry(context("after")), true);
+  f.log->stop();
 }
 
 }  // namespace

@@ -109,6 +109,36 @@ TEST(SqliteSinkTest, UsesWalAndGeneratesPrivateKeyWithPublicHalf) {
   EXPECT_TRUE(report.signatures_checked);
 }
 
+// Split group commit: commit() stores the batch (visible to readers, in order) without waiting
+// for the disk; sync() then flushes the WAL, also while later batches are committed.
+TEST(SqliteSinkTest, CommitStoresTheBatchAndSyncFlushesIt) {
+  test::TempDir dir;
+  auto sink =
+      make_sqlite_sink(SqliteConfig{dir.file("audit.sqlite"), 256, std::chrono::milliseconds(1)});
+  auto head = sink->open("gw-1");
+  ASSERT_TRUE(head) << head.error().detail;
+  Chain chain("gw-1", *head);
+  std::vector<Entry> first{record("a", "alice", "allow"), record("b", "bob", "deny")};
+  for (Entry& e : first) chain.append(e);
+  ASSERT_TRUE(sink->commit(first));
+  auto stored = read_sqlite(dir.file("audit.sqlite"));
+  ASSERT_TRUE(stored) << stored.error().detail;
+  EXPECT_EQ(*stored, first);
+  ASSERT_TRUE(sink->sync());
+
+  std::vector<Entry> second{record("c", "carol", "allow")};
+  chain.append(second[0]);
+  std::thread syncer([&] { EXPECT_TRUE(sink->sync()); });
+  ASSERT_TRUE(sink->commit(second));
+  syncer.join();
+  ASSERT_TRUE(sink->sync());
+  stored = read_sqlite(dir.file("audit.sqlite"));
+  ASSERT_TRUE(stored);
+  ASSERT_EQ(stored->size(), 3u);
+  EXPECT_EQ(stored->back(), second[0]);
+  EXPECT_TRUE(verify_entries(*stored, nullptr).ok);
+}
+
 TEST(SqliteSinkTest, RestartStartsNewSegmentLinkedToStoredHead) {
   test::TempDir dir;
   auto config = sqlite_config(dir);

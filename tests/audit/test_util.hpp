@@ -2,6 +2,8 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
@@ -41,13 +43,24 @@ class FakeSink final : public Sink {
     bool fail = false;
     int writes_entered = 0;
     int failures = 0;
+    std::vector<std::size_t> batch_sizes;  // entries per successful write, in order
+    // sync(): held while sync_gate_open is false; fails while sync_fail is set. durable counts
+    // the entries stored before the last successful sync began.
+    bool sync_gate_open = true;
+    bool sync_fail = false;
+    int syncs_entered = 0;
+    int sync_failures = 0;
+    std::size_t durable = 0;
+    // Read by the writer: set before AuditLog::start.
+    std::size_t batch_max = 1000;
+    std::chrono::milliseconds flush_interval{1};
   };
 
   explicit FakeSink(std::shared_ptr<State> state) : state_(std::move(state)) {}
   std::string_view name() const noexcept override { return "fake"; }
-  std::size_t batch_max() const noexcept override { return 1000; }
+  std::size_t batch_max() const noexcept override { return state_->batch_max; }
   std::chrono::milliseconds flush_interval() const noexcept override {
-    return std::chrono::milliseconds(1);
+    return state_->flush_interval;
   }
   Result<Head> open(const std::string&) override { return Head{}; }
   Result<void> write(std::span<const Entry> entries) override {
@@ -61,6 +74,22 @@ class FakeSink final : public Sink {
       return make_error(Reason::AuditUnavailable, "disk on fire", Origin::Internal);
     }
     state_->stored.insert(state_->stored.end(), entries.begin(), entries.end());
+    state_->batch_sizes.push_back(entries.size());
+    state_->changed.notify_all();
+    return {};
+  }
+  Result<void> sync() override {
+    std::unique_lock lock(state_->mutex);
+    const std::size_t stored = state_->stored.size();
+    ++state_->syncs_entered;
+    state_->changed.notify_all();
+    state_->changed.wait(lock, [&] { return state_->sync_gate_open; });
+    if (state_->sync_fail) {
+      ++state_->sync_failures;
+      state_->changed.notify_all();
+      return make_error(Reason::AuditUnavailable, "flush failed", Origin::Internal);
+    }
+    state_->durable = std::max(state_->durable, stored);
     state_->changed.notify_all();
     return {};
   }
@@ -68,6 +97,12 @@ class FakeSink final : public Sink {
  private:
   std::shared_ptr<State> state_;
 };
+
+inline void set_sync_gate(FakeSink::State& s, bool open) {
+  std::lock_guard lock(s.mutex);
+  s.sync_gate_open = open;
+  s.changed.notify_all();
+}
 
 inline void set_gate(FakeSink::State& s, bool open) {
   std::lock_guard lock(s.mutex);
