@@ -1,0 +1,89 @@
+// What one audit record costs the writer: building the entry from a request (I/O thread),
+// chaining it (canonical encoding + SHA-256), and storing it in SQLite in batches of 256
+// (commit only: the disk flush is measured by bench/load/audit.sh, not here).
+//   ./build/release/bench/gw_audit_bench
+#include <benchmark/benchmark.h>
+
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include "audit/chain.hpp"
+#include "audit/record.hpp"
+#include "audit/sink.hpp"
+
+namespace {
+
+gw::RequestContext sample_request() {
+  gw::RequestContext ctx;
+  ctx.request_id = "4f1c2a9b7e6d5c4b3a2918f7e6d5c4b3";
+  ctx.client_address = "192.0.2.10";
+  ctx.method = "POST";
+  ctx.target = "/v1/chat/completions";
+  ctx.path = ctx.target;
+  gw::RouteMatch route;
+  route.name = "openai";
+  route.upstream = "openai";
+  ctx.route = route;
+  auto id = std::make_shared<gw::Identity>();
+  id->user_id = "dr-smith";
+  id->email = "dr.smith@hospital.example";
+  id->tenant = "st-mary";
+  id->roles = {"doctor"};
+  ctx.identity = id;
+  ctx.status = 200;
+  ctx.decision = gw::Decision::Allow;
+  ctx.usage.reported = true;
+  ctx.usage.input_tokens = 812;
+  ctx.usage.output_tokens = 240;
+  ctx.body_bytes = 2048;
+  ctx.response_bytes = 4096;
+  return ctx;
+}
+
+void BM_MakeRequestEntry(benchmark::State& state) {
+  const auto ctx = sample_request();
+  for (auto _ : state) benchmark::DoNotOptimize(gw::audit::make_request_entry(ctx));
+}
+BENCHMARK(BM_MakeRequestEntry);
+
+void BM_ChainAppend(benchmark::State& state) {
+  const auto entry = gw::audit::make_request_entry(sample_request());
+  gw::audit::Chain chain("bench", gw::audit::Head{});
+  for (auto _ : state) {
+    auto e = entry;
+    chain.append(e);
+    benchmark::DoNotOptimize(e.hash);
+  }
+}
+BENCHMARK(BM_ChainAppend);
+
+void BM_SqliteCommitPerRecord(benchmark::State& state) {
+  const auto dir = std::filesystem::temp_directory_path() / "gw-audit-bench";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  gw::audit::SqliteConfig config;
+  config.path = (dir / "audit.sqlite").string();
+  auto sink = gw::audit::make_sqlite_sink(config);
+  auto head = sink->open("bench");
+  if (!head) {
+    state.SkipWithError("cannot open the SQLite sink");
+    return;
+  }
+  gw::audit::Chain chain("bench", *head);
+  const auto entry = gw::audit::make_request_entry(sample_request());
+  constexpr std::size_t kBatch = 256;
+  std::vector<gw::audit::Entry> batch(kBatch, entry);
+  for (auto _ : state) {
+    for (auto& e : batch) chain.append(e);
+    if (!sink->commit(batch)) state.SkipWithError("commit failed");
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kBatch));
+  sink.reset();
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_SqliteCommitPerRecord)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
