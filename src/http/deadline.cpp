@@ -1,6 +1,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/intrusive/list.hpp>
+#include <ctime>
 
 #include "http/http.hpp"
 
@@ -75,6 +76,12 @@ class DeadlineSweeper : public net::execution_context::service {
   bool ticking_ = false;
   bool shut_down_ = false;
 };
+
+Deadline::Clock::time_point Deadline::Clock::now() noexcept {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return time_point(std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec));
+}
 
 Deadline::Deadline(Socket& socket)
     : socket_(socket),

@@ -337,6 +337,8 @@ class Session {
     bool body_read = !has_body;
     if (!has_body) ctx.body_buffered = true;
     Verdict verdict;
+    // One clock read per stage boundary: each stage ends where the next one starts.
+    auto t0 = std::chrono::steady_clock::now();
     for (Stage* stage : rt_.stage_list) {
       if (!body_read && stage->needs_body(ctx)) {
         body_read = true;
@@ -346,10 +348,10 @@ class Session {
           keep_alive = false;
           break;
         }
+        t0 = std::chrono::steady_clock::now();  // reading the body is no stage's time
       }
-      const auto t0 = std::chrono::steady_clock::now();
       verdict = co_await stage->on_request(ctx);
-      note_phase(*stage, ctx, t0);
+      t0 = note_phase(*stage, ctx, t0);
       if (!verdict.proceeds()) break;
     }
     if (!verdict.proceeds()) {
@@ -417,13 +419,15 @@ class Session {
     co_return keep && !rt_.draining.load();
   }
 
-  // Charges the time since `t0` to the stage's phase (context, Server-Timing, histogram).
-  static void note_phase(const Stage& stage, RequestContext& ctx,
-                         std::chrono::steady_clock::time_point t0) {
-    const auto spent = std::chrono::duration_cast<std::chrono::microseconds>(
-        std::chrono::steady_clock::now() - t0);
+  // Charges the time since `t0` to the stage's phase (context, Server-Timing, histogram);
+  // returns now.
+  static std::chrono::steady_clock::time_point note_phase(
+      const Stage& stage, RequestContext& ctx, std::chrono::steady_clock::time_point t0) {
+    const auto now = std::chrono::steady_clock::now();
+    const auto spent = std::chrono::duration_cast<std::chrono::microseconds>(now - t0);
     if (auto* slot = phase_slot(ctx, stage.name())) *slot += spent;
     observe_phase(stage, spent);
+    return now;
   }
 
   // The head could not be read: say why when there is someone to tell.
@@ -528,11 +532,11 @@ class Session {
     ctx.body_buffered = true;  // there is no body to read
 
     Verdict verdict;
+    auto t0 = std::chrono::steady_clock::now();
     for (Stage* stage : rt_.stage_list) {
       if (stage->needs_body(ctx)) continue;
-      const auto t0 = std::chrono::steady_clock::now();
       verdict = co_await stage->on_request(ctx);
-      note_phase(*stage, ctx, t0);
+      t0 = note_phase(*stage, ctx, t0);
       if (!verdict.proceeds()) break;
     }
     if (!verdict.proceeds()) {
