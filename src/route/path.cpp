@@ -62,6 +62,12 @@ Result<NormalizedTarget> normalize_target(std::string_view target) {
     }
     decoded.push_back(c);
   }
+  // Most paths have nothing to resolve: no "." or ".." segment and no repeated slash can hide
+  // in a path without "/." and "//".
+  if (decoded.find("//") == std::string::npos && decoded.find("/.") == std::string::npos) {
+    out.path = std::move(decoded);
+    return out;
+  }
   out.raw_path = decoded;
 
   // Split into segments, merge repeated slashes, resolve "." and "..".

@@ -50,7 +50,8 @@ struct NormalizedTarget {
   std::string path;   // decoded, dot segments removed, repeated slashes merged
   std::string query;  // raw, without '?'
   bool had_dot_segments = false;
-  std::string raw_path;  // decoded but not normalised (to detect prefix escapes)
+  std::string raw_path;  // decoded but not normalised (to detect prefix escapes); set only
+                         // when the path had "/." or "//" to resolve
 };
 
 // Normalises a request-target once: absolute-form loses its authority (a client never picks

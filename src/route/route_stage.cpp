@@ -16,8 +16,8 @@ class MatchStage final : public Stage {
   Verdict decide(RequestContext& ctx) const {
     auto target = normalize_target(ctx.target);
     if (!target) return Verdict::reject(target.error().reason, target.error().detail);
-    ctx.path = target->path;
-    ctx.query = target->query;
+    ctx.path = std::move(target->path);
+    ctx.query = std::move(target->query);
     const Route* route = match(*config_, ctx.path);
     // A path whose dot segments moved it out of the route it was written under is refused,
     // not silently re-routed.

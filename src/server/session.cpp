@@ -56,6 +56,7 @@ std::string error_body(Reason reason, std::string_view detail) {
 template <class Fields>
 void collect_headers(RequestContext& ctx, const Fields& fields) {
   ctx.headers.clear();
+  ctx.headers.reserve(16);
   for (const auto& field : fields) ctx.headers.emplace_back(field.name_string(), field.value());
 }
 

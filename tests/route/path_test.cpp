@@ -56,6 +56,23 @@ TEST(NormalizeTargetTest, TrailingSlashIsKept) {
   EXPECT_EQ(t->path, "/calendar/");
 }
 
+TEST(NormalizeTargetTest, PlainPathsAndDotFilesPassUnchanged) {
+  for (std::string_view path : {"/", "/calendar/events", "/.well-known/jwks.json",
+                                "/calendar/.hidden/x", "/a/b.c/", "/v1/..x/..."}) {
+    auto t = normalize_target(path);
+    ASSERT_TRUE(t) << path;
+    EXPECT_EQ(t->path, path);
+    EXPECT_FALSE(t->had_dot_segments) << path;
+  }
+  auto trailing_dot = normalize_target("/a/b/.");
+  ASSERT_TRUE(trailing_dot);
+  EXPECT_EQ(trailing_dot->path, "/a/b/");
+  EXPECT_TRUE(trailing_dot->had_dot_segments);
+  auto doubled = normalize_target("//calendar//events");
+  ASSERT_TRUE(doubled);
+  EXPECT_EQ(doubled->path, "/calendar/events");
+}
+
 TEST(EncodePathTest, ReencodesWhatIsNotSafeInAPath) {
   EXPECT_EQ(encode_path("/a b/ü?#"), "/a%20b/%C3%BC%3F%23");
   EXPECT_EQ(encode_path("/v1/chat/completions"), "/v1/chat/completions");
