@@ -11,7 +11,7 @@ TokenCache::TokenCache(std::size_t max_entries)
 
 std::size_t TokenCache::shard_index(std::string_view token) noexcept {
   // The high bits: the map inside the shard uses the same hash's low bits for its buckets.
-  return (std::hash<std::string_view>{}(token) >> 56) % kShards;
+  return (Hash{}(token) >> 56) % kShards;
 }
 
 TokenCache::Shard& TokenCache::shard_for(std::string_view key) noexcept {

@@ -42,10 +42,13 @@ class TokenCache {
     std::shared_ptr<const Identity> identity;
     std::int64_t expires_at = 0;
   };
+  // Hashes the token's last 64 characters (its signature) only: they already differ between
+  // any two tokens, and lookups still compare whole tokens. Only verified tokens are stored,
+  // so nobody can fill a bucket with colliding ones.
   struct Hash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const noexcept {
-      return std::hash<std::string_view>{}(s);
+      return std::hash<std::string_view>{}(s.size() > 64 ? s.substr(s.size() - 64) : s);
     }
   };
   struct Shard {

@@ -30,6 +30,13 @@ TEST(TokenCacheTest, OnlyTheVeryTokenFindsItsIdentity) {
   EXPECT_EQ(cache.find("header.payload.signature ", 0), nullptr);
   EXPECT_EQ(cache.find("header.payload.", 0), nullptr);
   EXPECT_EQ(cache.find("", 0), nullptr);
+  // Long tokens that end alike (same hash, same bucket) are still told apart.
+  const std::string tail(80, 's');
+  cache.insert("alice." + tail, identity("alice"), 1000, 0);
+  cache.insert("bob." + tail, identity("bob"), 1000, 0);
+  EXPECT_EQ(cache.find("alice." + tail, 0)->user_id, "alice");
+  EXPECT_EQ(cache.find("bob." + tail, 0)->user_id, "bob");
+  EXPECT_EQ(cache.find("carol." + tail, 0), nullptr);
 }
 
 TEST(TokenCacheTest, CountsHitsAndMisses) {
