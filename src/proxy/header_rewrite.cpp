@@ -87,6 +87,11 @@ void add_field(std::string& out, std::string_view name, std::string_view value) 
 
 // Claim values may hold anything: control characters are removed, empty values omitted.
 void add_clean(std::string& out, std::string_view name, std::string_view value) {
+  value = trim(value);
+  if (is_safe_header_value(value)) {  // the common case: no copy
+    if (!value.empty()) add_field(out, name, value);
+    return;
+  }
   const std::string clean = sanitize_header_value(value);
   if (!clean.empty()) add_field(out, name, clean);
 }
