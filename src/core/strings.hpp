@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,5 +21,14 @@ bool is_safe_header_value(std::string_view value) noexcept;
 std::string sanitize_header_value(std::string_view value);
 // Reads an RFC 7230 token (header name, method) strictly.
 bool is_token(std::string_view s) noexcept;
+
+// Hash for std::unordered_map<std::string, T, StringHash, std::equal_to<>>: lookups by
+// string_view, without building a std::string.
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept {
+    return std::hash<std::string_view>{}(s);
+  }
+};
 
 }  // namespace gw

@@ -101,10 +101,8 @@ using AuthenticatorSharedPtr = std::shared_ptr<Authenticator>;
 // and a WWW-Authenticate header (RFC 6750).
 StagePtr make_stage(AuthenticatorSharedPtr authenticator);
 
-// The WWW-Authenticate value for a rejection with `reason` (exposed for the server's use and
-// for tests); empty for reasons that are not 401s.
-std::string www_authenticate(const IdentityConfig& config, Reason reason, bool is_mcp_route);
-// The same with an explicit RFC 9728 metadata URL (the route's) instead of the config's.
+// The WWW-Authenticate value for a rejection with `reason` (exposed for tests); empty for
+// reasons that are not 401s. `resource_metadata`: the RFC 9728 metadata URL MCP clients get.
 std::string www_authenticate(const IdentityConfig& config, Reason reason, bool is_mcp_route,
                              std::string_view resource_metadata);
 

@@ -70,10 +70,6 @@ bool same_resource(std::string_view a, std::string_view b) noexcept {
 
 }  // namespace
 
-std::string www_authenticate(const IdentityConfig& config, Reason reason, bool is_mcp_route) {
-  return www_authenticate(config, reason, is_mcp_route, config.resource_metadata);
-}
-
 std::string www_authenticate(const IdentityConfig& config, Reason reason, bool is_mcp_route,
                              std::string_view resource_metadata) {
   if (status(reason) != 401) return {};

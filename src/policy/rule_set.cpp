@@ -4,6 +4,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "core/strings.hpp"
 #include "policy/glob.hpp"
 #include "policy/policy.hpp"
 
@@ -43,13 +44,6 @@ std::size_t literal_count(std::string_view pattern) noexcept {
 
 namespace detail {
 
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept {
-    return std::hash<std::string_view>{}(s);
-  }
-};
-
 // Exact keys in a hash map. Globs in a trie of their literal prefixes (the characters before
 // the first wildcard), so a lookup only tries the globs whose prefix the name starts with; a
 // glob that starts with a wildcard goes by its literal suffix into a trie of reversed suffixes.
@@ -69,7 +63,7 @@ struct RuleIndex {
   };
   using Trie = std::vector<Node>;
 
-  std::unordered_map<std::string, std::uint32_t, StringHash, std::equal_to<>> exact;
+  std::unordered_map<std::string, std::uint32_t, gw::StringHash, std::equal_to<>> exact;
   Trie prefixes{Node{}};
   Trie suffixes{Node{}};
   bool has_globs = false;

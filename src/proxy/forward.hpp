@@ -43,6 +43,9 @@ void build_upstream_headers(const RequestContext& ctx, const UpstreamConfig& up,
 void copy_response_headers(const bhttp::fields& in, std::string& out);
 // Whether a client-supplied X-Request-Id is kept.
 bool accept_request_id(std::string_view id);
+// The verified identity as "Name: value\r\n" lines under the configured names (roles
+// comma-separated, scopes space-separated); control characters removed, empty values omitted.
+void write_identity_headers(const Identity& id, const IdentityHeaderNames& names, std::string& out);
 
 // The whole request head sent upstream: request line, build_upstream_headers, framing.
 void write_upstream_head(const RequestContext& ctx, const UpstreamConfig& up,
@@ -57,9 +60,11 @@ struct ResponseHeadSpec {
   Framing framing;
   bool keep_alive = true;
 };
-// The whole response head sent to the client: status line, upstream headers, X-Request-Id,
-// the stages' response headers, framing and the Connection field the version needs.
-void write_response_head(const ResponseHeadSpec& spec, const RequestContext& ctx, std::string& out);
+// The whole response head sent to the client: status line, upstream headers, `fields` (further
+// "Name: value\r\n" lines of the gateway's own), X-Request-Id, the stages' response headers,
+// framing and the Connection field the version needs.
+void write_response_head(const ResponseHeadSpec& spec, const RequestContext& ctx, std::string& out,
+                         std::string_view fields = {});
 
 struct ForwardResult {
   std::optional<Error> error;     // set on failure

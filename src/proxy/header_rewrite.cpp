@@ -70,17 +70,6 @@ bool is_identity_header(std::string_view name, const IdentityHeaderNames& names)
          starts_with_i(name, "x-team-") || iequals(name, "x-gateway-assertion");
 }
 
-// A client-sent X-Request-Id is kept only when it is short and plain.
-bool is_sane_request_id(std::string_view id) {
-  if (id.empty() || id.size() > 128) return false;
-  for (char c : id) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '_' || c == '.' || c == ':';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 void add_field(std::string& out, std::string_view name, std::string_view value) {
   out.append(name).append(": ").append(value).append("\r\n");
 }
@@ -127,7 +116,26 @@ void add_framing(std::string& out, const Framing& framing) {
 
 }  // namespace
 
-bool accept_request_id(std::string_view id) { return is_sane_request_id(id); }
+// A client-sent X-Request-Id is kept only when it is short and plain.
+bool accept_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '.' || c == ':';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+void write_identity_headers(const Identity& id, const IdentityHeaderNames& names,
+                            std::string& out) {
+  add_clean(out, names.user_id, id.user_id);
+  add_clean(out, names.email, id.email);
+  add_joined(out, names.roles, id.roles, ",");
+  add_joined(out, names.scopes, id.scopes, " ");
+  add_clean(out, names.tenant, id.tenant);
+  add_clean(out, names.team, id.team);
+}
 
 void build_upstream_headers(const RequestContext& ctx, const UpstreamConfig& up,
                             const IdentityHeaderNames& names, std::string_view assertion,
@@ -154,15 +162,7 @@ void build_upstream_headers(const RequestContext& ctx, const UpstreamConfig& up,
   }
 
   add_field(out, "Host", up.endpoint.host_header);
-  if (ctx.identity) {
-    const auto& id = *ctx.identity;
-    add_clean(out, names.user_id, id.user_id);
-    add_clean(out, names.email, id.email);
-    add_joined(out, names.roles, id.roles, ",");
-    add_joined(out, names.scopes, id.scopes, " ");
-    add_clean(out, names.tenant, id.tenant);
-    add_clean(out, names.team, id.team);
-  }
+  if (ctx.identity) write_identity_headers(*ctx.identity, names, out);
   if (!up.credential_header.empty()) {
     add_field(out, up.credential_header, up.credential_value);
   }
@@ -204,8 +204,8 @@ void write_upstream_head(const RequestContext& ctx, const UpstreamConfig& up,
   out.append("\r\n");
 }
 
-void write_response_head(const ResponseHeadSpec& spec, const RequestContext& ctx,
-                         std::string& out) {
+void write_response_head(const ResponseHeadSpec& spec, const RequestContext& ctx, std::string& out,
+                         std::string_view fields) {
   out.append(spec.version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
   add_number(out, static_cast<std::uint64_t>(spec.status));
   out += ' ';
@@ -218,6 +218,7 @@ void write_response_head(const ResponseHeadSpec& spec, const RequestContext& ctx
   }
   out.append(reason).append("\r\n");
   if (spec.upstream_headers != nullptr) copy_response_headers(*spec.upstream_headers, out);
+  out.append(fields);
   add_field(out, "X-Request-Id", ctx.request_id);
   for (const auto& [name, value] : ctx.response_headers) add_field(out, name, value);
   add_framing(out, spec.framing);

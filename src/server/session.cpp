@@ -61,13 +61,7 @@ void collect_headers(RequestContext& ctx, const Fields& fields) {
 }
 
 // Per-thread caches of metric references: registry lookups take a lock. Looked up by
-// string_view (transparent hash) so that a hit allocates nothing.
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept {
-    return std::hash<std::string_view>{}(s);
-  }
-};
+// string_view so that a hit allocates nothing.
 template <class Metric>
 using MetricMap = std::unordered_map<std::string, Metric*, StringHash, std::equal_to<>>;
 
@@ -550,28 +544,16 @@ class Session {
     ctx.reason = Reason::None;
     const Completion completion{ctx.status, ctx.reason, false};
     for (Stage* stage : rt_.stage_list) co_await stage->on_finishing(ctx, completion);
-    bhttp::response<bhttp::empty_body> res{bhttp::status::ok, version};
-    res.set(bhttp::field::cache_control, "no-store");
-    res.set("X-Request-Id", ctx.request_id);
+    std::string fields = "Cache-Control: no-store\r\n";
     if (ctx.identity) {
-      const auto& names = rt_.proxy->config().headers;
-      const auto& id = *ctx.identity;
-      auto set = [&res](const std::string& name, std::string_view value) {
-        auto clean = sanitize_header_value(value);
-        if (!clean.empty()) res.set(name, clean);
-      };
-      set(names.user_id, id.user_id);
-      set(names.email, id.email);
-      set(names.roles, join(id.roles, ","));
-      set(names.scopes, join(id.scopes, " "));
-      set(names.tenant, id.tenant);
-      set(names.team, id.team);
+      proxy::write_identity_headers(*ctx.identity, rt_.proxy->config().headers, fields);
     }
-    for (const auto& [name, value] : ctx.response_headers) res.insert(name, value);
-    res.keep_alive(keep_alive && !rt_.draining.load());
-    res.content_length(0);
+    std::string head;
+    proxy::write_response_head(
+        {version, 200, "", nullptr, proxy::Framing::sized(0), keep_alive && !rt_.draining.load()},
+        ctx, head, fields);
     http::Deadline::Scope timed(deadline_, settings().idle_timeout);
-    auto [ec, n] = co_await bhttp::async_write(stream_, res, kTuple);
+    auto [ec, n] = co_await net::async_write(stream_, net::buffer(head), kTuple);
     (void)n;
     complete(ctx);
     co_return !ec;
