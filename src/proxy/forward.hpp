@@ -13,6 +13,7 @@
 #include <span>
 
 #include "core/stage.hpp"
+#include "http/read.hpp"
 #include "proxy/proxy.hpp"
 
 namespace gw::proxy {
@@ -283,10 +284,8 @@ class Forwarder {
           parser.get().body().data = buffer_.data();
           parser.get().body().size = buffer_.size();
           http::Deadline::Scope client_timed(r_.client_deadline, r_.client_timeout);
-          auto [rec, rn] =
-              co_await bhttp::async_read_some(r_.client, r_.client_buffer, parser, kTuple);
-          (void)rn;
-          rec = client_timed.check(rec);
+          const auto rec =
+              client_timed.check(co_await http::read_some(r_.client, r_.client_buffer, parser));
           if (rec && rec != bhttp::error::need_buffer) {
             co_return make_error(is_timeout(rec) ? Reason::RequestTimeout : Reason::BadRequest,
                                  "reading the request body: " + rec.message());
@@ -324,9 +323,7 @@ class Forwarder {
       parser_->body_limit(boost::none);
       if (r_.ctx.method == "HEAD") parser_->skip(true);
       http::Deadline::Scope timed(deadline, up_->response_timeout);
-      auto [ec, n] = co_await bhttp::async_read_header(stream, conn_->buffer, *parser_, kTuple);
-      (void)n;
-      ec = timed.check(ec);
+      const auto ec = timed.check(co_await http::read_header(stream, conn_->buffer, *parser_));
       if (ec) {
         stale_ = (ec == bhttp::error::end_of_stream || ec == net::error::connection_reset ||
                   ec == net::error::eof) &&
@@ -489,9 +486,7 @@ class Forwarder {
     body.data = buffer_.data();
     body.size = buffer_.size();
     http::Deadline::Scope timed(*conn_->deadline, up_->response_timeout);
-    auto [ec, n] = co_await bhttp::async_read_some(upstream, conn_->buffer, *parser_, kTuple);
-    (void)n;
-    ec = timed.check(ec);
+    const auto ec = timed.check(co_await http::read_some(upstream, conn_->buffer, *parser_));
     if (ec && ec != bhttp::error::need_buffer) {
       result_.error = upstream_error(*up_, "reading the response body", ec);
       conn_.reset();

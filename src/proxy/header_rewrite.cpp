@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <array>
 #include <boost/beast/http/status.hpp>
+#include <boost/container/small_vector.hpp>
 #include <charconv>
 
 #include "core/strings.hpp"
@@ -41,23 +42,35 @@ bool is_replaced_by_gateway(std::string_view lower) {
   return std::find(std::begin(kReplaced), std::end(kReplaced), lower) != std::end(kReplaced);
 }
 
-// Tokens of every Connection header (the fields they name are hop-by-hop too), lowercased.
-template <class Range, class NameOf, class ValueOf>
-std::vector<std::string> connection_listed(const Range& fields, NameOf name_of, ValueOf value_of) {
-  std::vector<std::string> out;
-  for (const auto& field : fields) {
-    if (!iequals(name_of(field), "connection")) continue;
-    for (auto& token : split(value_of(field), ", \t")) out.push_back(to_lower(token));
+// The values of every Connection field: the fields they name are hop-by-hop too (RFC 9110
+// 7.6.1). Views into the fields, no copies: most messages carry one such value or none.
+class ConnectionOptions {
+ public:
+  ConnectionOptions() = default;
+  template <class Range, class NameOf, class ValueOf>
+  ConnectionOptions(const Range& fields, NameOf name_of, ValueOf value_of) {
+    for (const auto& field : fields) {
+      if (iequals(name_of(field), "connection")) add(value_of(field));
+    }
   }
-  return out;
-}
+  void add(std::string_view value) { values_.push_back(value); }
 
-bool is_listed(std::string_view name, const std::vector<std::string>& listed) {
-  for (const auto& l : listed) {
-    if (iequals(name, l)) return true;
+  bool names(std::string_view field) const noexcept {
+    for (std::string_view value : values_) {
+      while (!value.empty()) {
+        const std::size_t end = value.find_first_of(", \t");
+        const std::string_view token = value.substr(0, end);
+        if (!token.empty() && iequals(field, token)) return true;
+        if (end == std::string_view::npos) break;
+        value.remove_prefix(end + 1);
+      }
+    }
+    return false;
   }
-  return false;
-}
+
+ private:
+  boost::container::small_vector<std::string_view, 2> values_;
+};
 
 bool is_identity_header(std::string_view name, const IdentityHeaderNames& names) {
   for (const auto* n :
@@ -85,11 +98,34 @@ void add_clean(std::string& out, std::string_view name, std::string_view value) 
   if (!clean.empty()) add_field(out, name, clean);
 }
 
-template <class Joinable>
-void add_joined(std::string& out, std::string_view name, const Joinable& parts,
+// add_clean of the parts joined by `separator`, joined in place in `out`.
+void add_joined(std::string& out, std::string_view name, const std::vector<std::string>& parts,
                 std::string_view separator) {
   if (parts.empty()) return;
-  add_clean(out, name, join(parts, separator));
+  const std::size_t field_start = out.size();
+  out.append(name).append(": ");
+  const std::size_t value_start = out.size();
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (i != 0) out.append(separator);
+    out.append(parts[i]);
+  }
+  const std::string_view joined = std::string_view(out).substr(value_start);
+  if (!is_safe_header_value(joined)) {
+    const std::string clean = sanitize_header_value(joined);
+    out.resize(field_start);
+    if (!clean.empty()) add_field(out, name, clean);
+    return;
+  }
+  const std::string_view value = trim(joined);
+  if (value.empty()) {
+    out.resize(field_start);
+    return;
+  }
+  const std::size_t leading = static_cast<std::size_t>(value.data() - joined.data());
+  const std::size_t length = value.size();
+  out.erase(value_start, leading);
+  out.resize(value_start + length);
+  out.append("\r\n");
 }
 
 void add_number(std::string& out, std::uint64_t value) {
@@ -140,7 +176,7 @@ void write_identity_headers(const Identity& id, const IdentityHeaderNames& names
 void build_upstream_headers(const RequestContext& ctx, const UpstreamConfig& up,
                             const IdentityHeaderNames& names, std::string_view assertion,
                             std::string& out) {
-  const auto listed = connection_listed(
+  const ConnectionOptions listed(
       ctx.headers, [](const HeaderView& h) { return h.first; },
       [](const HeaderView& h) { return h.second; });
   std::string forwarded_for;
@@ -154,7 +190,7 @@ void build_upstream_headers(const RequestContext& ctx, const UpstreamConfig& up,
       }
       continue;
     }
-    if (!listed.empty() && is_listed(name, listed)) continue;
+    if (listed.names(name)) continue;
     if (is_identity_header(name, names)) continue;
     if (!up.credential_header.empty() && iequals(name, up.credential_header)) continue;
     if (!up.assertion.header.empty() && iequals(name, up.assertion.header)) continue;
@@ -176,19 +212,34 @@ void build_upstream_headers(const RequestContext& ctx, const UpstreamConfig& up,
 }
 
 void copy_response_headers(const bhttp::fields& in, std::string& out) {
-  const auto listed = connection_listed(
-      in, [](const auto& f) { return std::string_view(f.name_string()); },
-      [](const auto& f) { return std::string_view(f.value()); });
-  std::array<char, kMaxKnownName> buf;
-  for (const auto& field : in) {
-    const std::string_view name = field.name_string();
-    const std::string_view lower = lower_into(name, buf);
-    if (!lower.empty() &&
-        (is_hop_by_hop(lower) || lower == "content-length" || lower == "x-request-id")) {
-      continue;
+  using bhttp::field;
+  // The parser already classified every known name: no string comparison for those.
+  const auto name_of = [](const auto& f) { return std::string_view(f.name_string()); };
+  ConnectionOptions listed;
+  for (const auto& f : in) {
+    if (f.name() == field::connection) listed.add(f.value());
+  }
+  for (const auto& f : in) {
+    switch (f.name()) {
+      case field::connection:
+      case field::keep_alive:
+      case field::proxy_connection:
+      case field::te:
+      case field::trailer:
+      case field::upgrade:
+      case field::transfer_encoding:
+      case field::proxy_authenticate:
+      case field::proxy_authorization:
+      case field::content_length:
+        continue;
+      case field::unknown:
+        if (iequals(name_of(f), "x-request-id")) continue;
+        break;
+      default:
+        break;
     }
-    if (!listed.empty() && is_listed(name, listed)) continue;
-    add_field(out, name, field.value());
+    if (listed.names(name_of(f))) continue;
+    add_field(out, name_of(f), f.value());
   }
 }
 

@@ -37,7 +37,9 @@ struct ConnectionSlot {
 struct Worker {
   std::list<ConnectionSlot> connections;  // touched only on this worker's thread
   proxy::UpstreamPool pool;
-  net::io_context ioc{1};
+  // One thread runs it and every socket operation starts on that thread; other threads only
+  // post(). So the reactor's per-socket locks can go (the scheduler keeps its lock).
+  net::io_context ioc{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   std::optional<net::ip::tcp::acceptor> acceptor;
   std::optional<net::ip::tcp::acceptor> admin_acceptor;
   std::thread thread;

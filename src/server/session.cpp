@@ -17,6 +17,7 @@
 #include <unordered_map>
 
 #include "core/strings.hpp"
+#include "http/read.hpp"
 #include "proxy/forward.hpp"
 #include "server/runtime.hpp"
 
@@ -285,9 +286,7 @@ class Session {
     {
       http::Deadline::Scope timed(deadline_,
                                   first ? settings().header_read_timeout : settings().idle_timeout);
-      auto [rec, n] = co_await bhttp::async_read_header(stream_, buffer_, *head, kTuple);
-      (void)n;
-      ec = timed.check(rec);
+      ec = timed.check(co_await http::read_header(stream_, buffer_, *head));
     }
     slot_.idle = false;
     if (ec) co_return co_await reject_unreadable(ec, head->got_some());
@@ -468,9 +467,7 @@ class Session {
     buffered->body_limit(settings().max_body_bytes);
     collect_headers(ctx, buffered->get().base());
     http::Deadline::Scope timed(deadline_, settings().body_read_timeout);
-    auto [ec, n] = co_await bhttp::async_read(stream_, buffer_, *buffered, kTuple);
-    (void)n;
-    ec = timed.check(ec);
+    const auto ec = timed.check(co_await http::read_message(stream_, buffer_, *buffered));
     if (ec) {
       if (ec == bhttp::error::body_limit) {
         co_return make_error(

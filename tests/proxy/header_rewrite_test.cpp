@@ -143,6 +143,42 @@ TEST(HeaderRewriteTest, ResponseHopByHopHeadersAreDropped) {
   EXPECT_TRUE(all(out, "Transfer-Encoding").empty());
   EXPECT_EQ(all(out, "Set-Cookie").size(), 2u);
   EXPECT_EQ(all(out, "Content-Type"), std::vector<std::string>{"text/event-stream"});
+  EXPECT_TRUE(all(out, "Connection").empty());
+}
+
+TEST(HeaderRewriteTest, ResponseFramingAndRequestIdComeFromTheGatewayOnly) {
+  bhttp::fields in;
+  in.insert("keep-alive", "timeout=5");
+  in.insert("Content-Length", "12");
+  in.insert("x-request-ID", "upstream-chosen");
+  in.insert("Proxy-Authenticate", "Basic");
+  in.insert("TE", "trailers");
+  in.insert("Trailer", "X-Checksum");
+  in.insert("Upgrade", "h2c");
+  in.insert("Server", "upstream/1.0");
+  std::string out;
+  copy_response_headers(in, out);
+  EXPECT_EQ(out, "Server: upstream/1.0\r\n");
+}
+
+TEST(HeaderRewriteTest, RolesAndScopesAreJoinedTrimmedAndCleaned) {
+  auto ctx = context_with({});
+  auto id = std::make_shared<Identity>(*ctx.identity);
+  id->roles = {" doctor", "nurse\r\n"};
+  id->scopes = {"read", "write "};
+  ctx.identity = id;
+  std::string out;
+  build_upstream_headers(ctx, upstream(), IdentityHeaderNames{}, "", out);
+  EXPECT_EQ(all(out, "X-User-Role"), std::vector<std::string>{"doctor,nurse"});
+  EXPECT_EQ(all(out, "X-User-Scopes"), std::vector<std::string>{"read write"});
+
+  id->roles = {" "};
+  id->scopes = {};
+  out.clear();
+  build_upstream_headers(ctx, upstream(), IdentityHeaderNames{}, "", out);
+  EXPECT_TRUE(all(out, "X-User-Role").empty()) << out;
+  EXPECT_TRUE(all(out, "X-User-Scopes").empty()) << out;
+  EXPECT_EQ(all(out, "X-User-Id"), std::vector<std::string>{"alice_123"});
 }
 
 // Parses a serialised head with Beast, as the upstream or the client would.
