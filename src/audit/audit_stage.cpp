@@ -20,13 +20,10 @@ class AuditStage final : public Stage {
   std::string_view name() const noexcept override { return "audit"; }
 
   // Opens the record. fail_closed: a request whose record could not be taken is refused.
-  net::awaitable<Verdict> on_request(RequestContext& ctx) override {
-    if (log_->mode() == Mode::FailClosed && !log_->impl().try_reserve()) {
-      co_return Verdict::reject(Reason::AuditUnavailable, "audit log unavailable");
-    }
-    ctx.audit_state = 1;
-    co_return Verdict::proceed();
-  }
+  net::awaitable<Verdict> on_request(RequestContext& ctx) override { co_return open(ctx); }
+  std::optional<Verdict> decide_now(RequestContext& ctx) override { return open(ctx); }
+
+  bool has_finishing() const noexcept override { return log_->mode() == Mode::FailClosed; }
 
   // fail_closed: the response ends only once its record is durable in every sink.
   net::awaitable<void> on_finishing(RequestContext& ctx, const Completion& done) override {
@@ -49,6 +46,14 @@ class AuditStage final : public Stage {
   }
 
  private:
+  Verdict open(RequestContext& ctx) const {
+    if (log_->mode() == Mode::FailClosed && !log_->impl().try_reserve()) {
+      return Verdict::reject(Reason::AuditUnavailable, "audit log unavailable");
+    }
+    ctx.audit_state = 1;
+    return Verdict::proceed();
+  }
+
   AuditLogSharedPtr log_;
 };
 

@@ -3,6 +3,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -54,6 +55,10 @@ class Stage {
   virtual std::string_view name() const noexcept = 0;
   // May suspend (JWKS refetch, Redis). Reject to end the request with a reason.
   virtual net::awaitable<Verdict> on_request(RequestContext& ctx) = 0;
+  // Tried first: the verdict when the stage can decide without waiting, nullopt when it has
+  // to suspend (on_request is then awaited instead). Most decisions never wait, and a
+  // coroutine call costs a frame and a resumption per stage and request.
+  virtual std::optional<Verdict> decide_now(RequestContext&) { return std::nullopt; }
   // True when the stage must read the request body (the server then buffers it, bounded by
   // server.limits.max_body_bytes, before calling on_request). Stages run in order; those before
   // the first body-reading stage run before the body is read.
@@ -73,6 +78,8 @@ class Stage {
   // are written to the client. May suspend: fail_closed audit waits here until the request's
   // record is durable, so a client never sees a completed response without its record.
   virtual net::awaitable<void> on_finishing(RequestContext&, const Completion&) { co_return; }
+  // Whether on_finishing has anything to do: stages that return false are not awaited.
+  virtual bool has_finishing() const noexcept { return false; }
 
   // Exactly once per request, whatever happened, after the response. Must not throw.
   virtual void on_complete(RequestContext&, const Completion&) noexcept {}

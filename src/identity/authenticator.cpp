@@ -28,7 +28,16 @@ struct Authenticator::Impl {
     return nullptr;
   }
 
-  net::awaitable<Result<std::shared_ptr<const Identity>>> authenticate(std::string_view token);
+  // What is known about a token before its signature is checked.
+  struct Parsed {
+    Jwt jwt;
+    const Issuer* issuer = nullptr;
+  };
+  Result<Parsed> parse(std::string_view token) const;
+  IdentityResult finish(std::string_view token, Result<Identity> verified, std::int64_t now);
+
+  std::optional<IdentityResult> try_authenticate(std::string_view token);
+  net::awaitable<IdentityResult> authenticate(std::string_view token);
 };
 
 namespace {
@@ -40,28 +49,54 @@ Error counted(Error error) {
 
 }  // namespace
 
-net::awaitable<Result<std::shared_ptr<const Identity>>> Authenticator::Impl::authenticate(
-    std::string_view token) {
-  if (token.empty()) co_return counted(make_error(Reason::MissingToken, "no bearer token"));
+Result<Authenticator::Impl::Parsed> Authenticator::Impl::parse(std::string_view token) const {
+  if (token.empty()) return counted(make_error(Reason::MissingToken, "no bearer token"));
   if (token.size() > config.max_token_bytes) {
-    co_return counted(make_error(Reason::MalformedToken, "token too large"));
+    return counted(make_error(Reason::MalformedToken, "token too large"));
   }
+  auto jwt = parse_jwt(token, config.max_token_bytes);
+  if (!jwt) return counted(jwt.error());
+  const Issuer* issuer = find_issuer(jwt->unverified_issuer());
+  if (issuer == nullptr) return counted(make_error(Reason::WrongIssuer, "issuer not accepted"));
+  if (auto alg = check_algorithm(*jwt, issuer->config.algorithms); !alg) {
+    return counted(alg.error());
+  }
+  return Parsed{std::move(*jwt), issuer};
+}
+
+IdentityResult Authenticator::Impl::finish(std::string_view token, Result<Identity> verified,
+                                           std::int64_t now) {
+  if (!verified) return counted(verified.error());
+  auto identity = std::make_shared<const Identity>(std::move(*verified));
+  stats().verification(Reason::None).inc();
+  if (token_cache) token_cache->insert(token, identity, identity->expires_at, now);
+  return identity;
+}
+
+std::optional<IdentityResult> Authenticator::Impl::try_authenticate(std::string_view token) {
   const std::int64_t now = clock->now_seconds();
-  if (token_cache) {
+  if (token_cache && !token.empty() && token.size() <= config.max_token_bytes) {
     if (auto hit = token_cache->find(token, now)) {
       stats().verification(Reason::None).inc();
-      co_return hit;
+      return hit;
     }
   }
+  auto parsed = parse(token);
+  if (!parsed) return IdentityResult(parsed.error());
+  auto keys = parsed->issuer->cache->keys();
+  if (!keys) return std::nullopt;  // never fetched yet: authenticate() waits for them
+  auto verified = verify_token(parsed->jwt, *keys, parsed->issuer->config, config.clock_skew, now);
+  if (!verified && verified.error().reason == Reason::UnknownKey) return std::nullopt;
+  return finish(token, std::move(verified), now);
+}
 
-  auto jwt = parse_jwt(token, config.max_token_bytes);
-  if (!jwt) co_return counted(jwt.error());
-  const Issuer* issuer = find_issuer(jwt->unverified_issuer());
-  if (issuer == nullptr) co_return counted(make_error(Reason::WrongIssuer, "issuer not accepted"));
-  if (auto alg = check_algorithm(*jwt, issuer->config.algorithms); !alg) {
-    co_return counted(alg.error());
-  }
-
+net::awaitable<IdentityResult> Authenticator::Impl::authenticate(std::string_view token) {
+  if (auto done = try_authenticate(token)) co_return std::move(*done);
+  // The issuer's keys were never fetched, or the token names a key they lack.
+  const std::int64_t now = clock->now_seconds();
+  auto parsed = parse(token);
+  if (!parsed) co_return parsed.error();
+  const Issuer* issuer = parsed->issuer;
   auto keys = issuer->cache->keys();
   if (!keys) {
     keys = co_await issuer->cache->refetch();
@@ -70,21 +105,16 @@ net::awaitable<Result<std::shared_ptr<const Identity>>> Authenticator::Impl::aut
           make_error(Reason::JwksUnavailable, "signing keys not available", Origin::Upstream));
     }
   }
-  auto verified = verify_token(*jwt, *keys, issuer->config, config.clock_skew, now);
+  auto verified = verify_token(parsed->jwt, *keys, issuer->config, config.clock_skew, now);
   if (!verified && verified.error().reason == Reason::UnknownKey) {
     // Maybe the IdP rotated its keys: refetch (rate-limited, shared with other requests).
     issuer->cache->note_kid_miss();
     auto fresh = co_await issuer->cache->refetch();
     if (fresh && fresh != keys) {
-      verified = verify_token(*jwt, *fresh, issuer->config, config.clock_skew, now);
+      verified = verify_token(parsed->jwt, *fresh, issuer->config, config.clock_skew, now);
     }
   }
-  if (!verified) co_return counted(verified.error());
-
-  auto identity = std::make_shared<const Identity>(std::move(*verified));
-  stats().verification(Reason::None).inc();
-  if (token_cache) token_cache->insert(token, identity, identity->expires_at, now);
-  co_return identity;
+  co_return finish(token, std::move(verified), now);
 }
 
 Authenticator::Authenticator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -112,9 +142,12 @@ std::shared_ptr<Authenticator> Authenticator::create(IdentityConfig config, Fetc
   return std::shared_ptr<Authenticator>(new Authenticator(std::move(impl)));
 }
 
-net::awaitable<Result<std::shared_ptr<const Identity>>> Authenticator::authenticate(
-    std::string_view token) {
+net::awaitable<IdentityResult> Authenticator::authenticate(std::string_view token) {
   return impl_->authenticate(token);
+}
+
+std::optional<IdentityResult> Authenticator::try_authenticate(std::string_view token) {
+  return impl_->try_authenticate(token);
 }
 
 void Authenticator::start(net::any_io_executor executor) {

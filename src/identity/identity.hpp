@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -68,6 +69,8 @@ struct IdentityConfig {
 // added to the map's Problems; the returned config is then not to be used.
 IdentityConfig parse_config(config::Map& identity_section);
 
+using IdentityResult = Result<std::shared_ptr<const Identity>>;
+
 // Verifies tokens against the configured issuers. Thread-safe; shared by all workers.
 class Authenticator {
  public:
@@ -79,7 +82,10 @@ class Authenticator {
 
   // Verifies a compact JWS (the Bearer credential, without the scheme). Suspends only to fetch
   // keys (first use, unknown kid). `token` must stay valid until the awaitable completes.
-  net::awaitable<Result<std::shared_ptr<const Identity>>> authenticate(std::string_view token);
+  net::awaitable<IdentityResult> authenticate(std::string_view token);
+  // The same without suspending: nullopt when the answer needs keys that have to be fetched
+  // first (then call authenticate). A cache hit or a known key answers here.
+  std::optional<IdentityResult> try_authenticate(std::string_view token);
 
   // Starts the background JWKS refresh of every issuer on `executor` (fetches immediately).
   void start(net::any_io_executor executor);

@@ -99,32 +99,33 @@ Verdict IdentityStage::reject(RequestContext& ctx, Reason reason, std::string de
   return Verdict::reject(reason, std::move(detail));
 }
 
-net::awaitable<Verdict> IdentityStage::on_request(RequestContext& ctx) {
-  if (ctx.route && ctx.route->is_public) co_return Verdict::proceed();
-
+std::optional<Verdict> IdentityStage::read_token(RequestContext& ctx,
+                                                 std::string_view& token) const {
+  if (ctx.route && ctx.route->is_public) return Verdict::proceed();
   const std::size_t count = ctx.header_count(kAuthorization);
   if (count == 0) {
     stats().verification(Reason::MissingToken).inc();
-    co_return reject(ctx, Reason::MissingToken, "bearer token required");
+    return reject(ctx, Reason::MissingToken, "bearer token required");
   }
   if (count > 1) {
     stats().verification(Reason::MalformedToken).inc();
-    co_return reject(ctx, Reason::MalformedToken, "more than one Authorization header");
+    return reject(ctx, Reason::MalformedToken, "more than one Authorization header");
   }
-  const auto token = bearer_token(ctx.header(kAuthorization));
-  if (!token) {
+  const auto bearer = bearer_token(ctx.header(kAuthorization));
+  if (!bearer) {
     stats().verification(Reason::MissingToken).inc();
-    co_return reject(ctx, Reason::MissingToken, "bearer token required");
+    return reject(ctx, Reason::MissingToken, "bearer token required");
   }
-  if (token->empty()) {
+  if (bearer->empty()) {
     stats().verification(Reason::MalformedToken).inc();
-    co_return reject(ctx, Reason::MalformedToken, "malformed Authorization header");
+    return reject(ctx, Reason::MalformedToken, "malformed Authorization header");
   }
+  token = *bearer;
+  return std::nullopt;
+}
 
-  auto identity = co_await authenticator_->authenticate(*token);
-  if (!identity) {
-    co_return reject(ctx, identity.error().reason, std::move(identity.error().detail));
-  }
+Verdict IdentityStage::accept(RequestContext& ctx, IdentityResult identity) const {
+  if (!identity) return reject(ctx, identity.error().reason, std::move(identity.error().detail));
   // RFC 8707: an MCP route accepts only tokens issued for it.
   if (ctx.route && ctx.route->kind == ApiKind::Mcp && !ctx.route->resource.empty()) {
     const auto& audiences = (*identity)->audiences;
@@ -133,12 +134,27 @@ net::awaitable<Verdict> IdentityStage::on_request(RequestContext& ctx) {
     });
     if (!bound) {
       stats().verification(Reason::WrongAudience).inc();
-      co_return reject(ctx, Reason::WrongAudience,
-                       "the token's audience does not include " + ctx.route->resource);
+      return reject(ctx, Reason::WrongAudience,
+                    "the token's audience does not include " + ctx.route->resource);
     }
   }
   ctx.identity = std::move(*identity);
-  co_return Verdict::proceed();
+  return Verdict::proceed();
+}
+
+std::optional<Verdict> IdentityStage::decide_now(RequestContext& ctx) {
+  std::string_view token;
+  if (auto early = read_token(ctx, token)) return early;
+  auto identity = authenticator_->try_authenticate(token);
+  if (!identity) return std::nullopt;
+  return accept(ctx, std::move(*identity));
+}
+
+net::awaitable<Verdict> IdentityStage::on_request(RequestContext& ctx) {
+  std::string_view token;
+  if (auto early = read_token(ctx, token)) co_return std::move(*early);
+  auto identity = co_await authenticator_->authenticate(token);
+  co_return accept(ctx, std::move(identity));
 }
 
 StagePtr make_stage(AuthenticatorSharedPtr authenticator) {

@@ -21,8 +21,13 @@ class IdentityStage final : public Stage {
 
   std::string_view name() const noexcept override { return "identity"; }
   net::awaitable<Verdict> on_request(RequestContext& ctx) override;
+  std::optional<Verdict> decide_now(RequestContext& ctx) override;
 
  private:
+  // The verdict when the request is settled before any token check (public route, missing or
+  // malformed credentials); otherwise nullopt with `token` set.
+  std::optional<Verdict> read_token(RequestContext& ctx, std::string_view& token) const;
+  Verdict accept(RequestContext& ctx, IdentityResult identity) const;
   Verdict reject(RequestContext& ctx, Reason reason, std::string detail) const;
 
   AuthenticatorSharedPtr authenticator_;

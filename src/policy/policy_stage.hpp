@@ -15,6 +15,7 @@ class PolicyStage final : public Stage {
 
   std::string_view name() const noexcept override { return "policy"; }
   net::awaitable<Verdict> on_request(RequestContext& ctx) override;
+  std::optional<Verdict> decide_now(RequestContext& ctx) override { return decide(ctx); }
   bool wants_response_body(const RequestContext& ctx) const noexcept override;
   void on_response_body(RequestContext& ctx, std::string& body) override;
 

@@ -351,7 +351,9 @@ class Forwarder {
   net::awaitable<void> finishing(int status) {
     result_.finishing_done = true;
     Completion c{status, Reason::None, true};
-    for (auto* stage : r_.stages) co_await stage->on_finishing(r_.ctx, c);
+    for (auto* stage : r_.stages) {
+      if (stage->has_finishing()) co_await stage->on_finishing(r_.ctx, c);
+    }
   }
 
   ResponseHeadSpec response_spec(int status, Framing framing, bool keep_alive) const {

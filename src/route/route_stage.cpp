@@ -11,6 +11,7 @@ class MatchStage final : public Stage {
   std::string_view name() const noexcept override { return "route"; }
 
   net::awaitable<Verdict> on_request(RequestContext& ctx) override { co_return decide(ctx); }
+  std::optional<Verdict> decide_now(RequestContext& ctx) override { return decide(ctx); }
 
  private:
   Verdict decide(RequestContext& ctx) const {
@@ -64,19 +65,22 @@ class BodyStage final : public Stage {
     return ctx.route && ctx.route->kind != ApiKind::Generic && ctx.method == "POST";
   }
 
-  net::awaitable<Verdict> on_request(RequestContext& ctx) override {
-    if (!ctx.route || !needs_body(ctx)) co_return Verdict::proceed();
+  net::awaitable<Verdict> on_request(RequestContext& ctx) override { co_return decide(ctx); }
+  std::optional<Verdict> decide_now(RequestContext& ctx) override { return decide(ctx); }
+
+ private:
+  Verdict decide(RequestContext& ctx) const {
+    if (!ctx.route || !needs_body(ctx)) return Verdict::proceed();
     const Route* route = nullptr;
     for (const auto& r : config_->routes) {
       if (r.name == ctx.route->name) route = &r;
     }
-    if (route == nullptr) co_return Verdict::proceed();
+    if (route == nullptr) return Verdict::proceed();
     auto sniffed = sniff_body(*route, ctx);
-    if (!sniffed) co_return Verdict::reject(sniffed.error().reason, sniffed.error().detail);
-    co_return Verdict::proceed();
+    if (!sniffed) return Verdict::reject(sniffed.error().reason, sniffed.error().detail);
+    return Verdict::proceed();
   }
 
- private:
   RouteConfigConstSharedPtr config_;
 };
 

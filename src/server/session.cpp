@@ -344,7 +344,11 @@ class Session {
         }
         t0 = std::chrono::steady_clock::now();  // reading the body is no stage's time
       }
-      verdict = co_await stage->on_request(ctx);
+      if (auto now = stage->decide_now(ctx)) {
+        verdict = std::move(*now);
+      } else {
+        verdict = co_await stage->on_request(ctx);
+      }
       t0 = note_phase(*stage, ctx, t0);
       if (!verdict.proceeds()) break;
     }
@@ -527,7 +531,11 @@ class Session {
     auto t0 = std::chrono::steady_clock::now();
     for (Stage* stage : rt_.stage_list) {
       if (stage->needs_body(ctx)) continue;
-      verdict = co_await stage->on_request(ctx);
+      if (auto now = stage->decide_now(ctx)) {
+        verdict = std::move(*now);
+      } else {
+        verdict = co_await stage->on_request(ctx);
+      }
       t0 = note_phase(*stage, ctx, t0);
       if (!verdict.proceeds()) break;
     }
@@ -540,7 +548,9 @@ class Session {
     ctx.status = 200;
     ctx.reason = Reason::None;
     const Completion completion{ctx.status, ctx.reason, false};
-    for (Stage* stage : rt_.stage_list) co_await stage->on_finishing(ctx, completion);
+    for (Stage* stage : rt_.stage_list) {
+      if (stage->has_finishing()) co_await stage->on_finishing(ctx, completion);
+    }
     std::string fields = "Cache-Control: no-store\r\n";
     if (ctx.identity) {
       proxy::write_identity_headers(*ctx.identity, rt_.proxy->config().headers, fields);
@@ -601,7 +611,9 @@ class Session {
     ctx.status = status(verdict.reason);
     ctx.reason = verdict.reason;
     const Completion completion{ctx.status, verdict.reason, ctx.upstream_reached};
-    for (Stage* stage : rt_.stage_list) co_await stage->on_finishing(ctx, completion);
+    for (Stage* stage : rt_.stage_list) {
+      if (stage->has_finishing()) co_await stage->on_finishing(ctx, completion);
+    }
     co_return co_await write_local(ctx, verdict, version, keep_alive);
   }
 

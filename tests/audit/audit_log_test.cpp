@@ -119,6 +119,39 @@ TEST(AuditLogTest, FailClosedRejectsWhenTheQueueCannotTakeTheRecord) {
   EXPECT_NE(std::find(ids.begin(), ids.end(), "a"), ids.end());
 }
 
+// The pipeline asks decide_now first: it reserves exactly like on_request, and only a
+// fail_closed stage has a finishing hook to wait for.
+TEST(AuditLogTest, TheSynchronousPathReservesAndOnlyFailClosedFinishes) {
+  Fixture f(Mode::FailClosed, /*capacity=*/1);
+  auto stage = make_stage(f.log);
+  EXPECT_TRUE(stage->has_finishing());
+  RequestContext first = context("a");
+  RequestContext second = context("b");
+  auto v1 = stage->decide_now(first);
+  auto v2 = stage->decide_now(second);
+  ASSERT_TRUE(v1.has_value());
+  ASSERT_TRUE(v2.has_value());
+  EXPECT_TRUE(v1->proceeds());
+  EXPECT_EQ(v2->reason, Reason::AuditUnavailable);
+  stage->on_complete(second, Completion{503, Reason::AuditUnavailable, false});
+  stage->on_complete(first, Completion{200, Reason::None, true});
+  f.log->stop();
+
+  Fixture g(Mode::BestEffort);
+  auto relaxed = make_stage(g.log);
+  EXPECT_FALSE(relaxed->has_finishing());
+  RequestContext third = context("c");
+  auto v3 = relaxed->decide_now(third);
+  ASSERT_TRUE(v3.has_value());
+  EXPECT_TRUE(v3->proceeds());
+  relaxed->on_complete(third, Completion{200, Reason::None, true});
+  g.log->stop();
+  const auto stored = g.stored();
+  EXPECT_NE(std::find_if(stored.begin(), stored.end(),
+                         [](const Entry& e) { return e.request_id == "c"; }),
+            stored.end());
+}
+
 TEST(AuditLogTest, FailClosedRejectsWhileASinkIsFailing) {
   Fixture f(Mode::FailClosed);
   {

@@ -63,6 +63,43 @@ TEST_F(IdentityStageTest, SetsTheIdentityForAValidBearerToken) {
   EXPECT_TRUE(ctx_.response_headers.empty());
 }
 
+TEST_F(IdentityStageTest, DecidesWithoutSuspendingOnceTheKeysAreKnown) {
+  stage_ = make_stage(Authenticator::create(config_, fake_.fetcher(), clock_));
+  const std::string first = "Bearer " + token();
+  RequestContext a;
+  a.headers.emplace_back("Authorization", first);
+  // No keys fetched yet: only the coroutine can answer (it fetches them).
+  EXPECT_FALSE(stage_->decide_now(a).has_value());
+  EXPECT_EQ(a.identity, nullptr);
+  EXPECT_TRUE(test::run_awaitable(io_, stage_->on_request(a)).proceeds());
+
+  // Keys known: a token never seen before is verified on the spot...
+  clock_->advance(std::chrono::seconds(1));
+  const std::string second = "Bearer " + token();
+  ASSERT_NE(second, first);
+  RequestContext b;
+  b.headers.emplace_back("Authorization", second);
+  auto now = stage_->decide_now(b);
+  ASSERT_TRUE(now.has_value());
+  EXPECT_TRUE(now->proceeds()) << now->detail;
+  ASSERT_NE(b.identity, nullptr);
+  EXPECT_EQ(b.identity->user_id, "alice");
+
+  // ...and so are rejections, and requests settled before any token check.
+  std::string forged = second;
+  char& inside_signature = forged[forged.size() - 10];
+  inside_signature = inside_signature == 'A' ? 'B' : 'A';
+  RequestContext c;
+  c.headers.emplace_back("Authorization", forged);
+  now = stage_->decide_now(c);
+  ASSERT_TRUE(now.has_value());
+  EXPECT_EQ(now->reason, Reason::BadSignature);
+  RequestContext d;
+  now = stage_->decide_now(d);
+  ASSERT_TRUE(now.has_value());
+  EXPECT_EQ(now->reason, Reason::MissingToken);
+}
+
 TEST_F(IdentityStageTest, PublicRouteProceedsWithoutAToken) {
   ctx_.route = RouteMatch{};
   ctx_.route->is_public = true;
