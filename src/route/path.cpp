@@ -1,3 +1,5 @@
+#include <array>
+
 #include "route/route.hpp"
 
 namespace gw::route {
@@ -11,6 +13,24 @@ int hex_value(char c) {
 }
 
 Error invalid(std::string detail) { return make_error(Reason::InvalidPath, std::move(detail)); }
+
+// Printable ASCII other than '%' and backslash: bytes a path can hold without being decoded or
+// refused.
+constexpr auto kPlainPathByte = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0x21; c < 0x7f; ++c) table[c] = c != '%' && c != '\\';
+  return table;
+}();
+
+// RFC 3986 unreserved and sub-delims, ':', '@' and '/': path bytes sent upstream unescaped.
+constexpr auto kPathByteKept = [] {
+  std::array<bool, 256> table{};
+  for (int c = 'a'; c <= 'z'; ++c) table[c] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) table[c] = true;
+  for (int c = '0'; c <= '9'; ++c) table[c] = true;
+  for (unsigned char c : std::string_view("-._~/!$&'()*+,;=:@")) table[c] = true;
+  return table;
+}();
 
 }  // namespace
 
@@ -38,6 +58,20 @@ Result<NormalizedTarget> normalize_target(std::string_view target) {
     target = target.substr(0, q);
   }
   if (const auto f = target.find('#'); f != std::string_view::npos) target = target.substr(0, f);
+
+  // Most paths are plain: nothing to decode, refuse or resolve, so they are copied as they are.
+  bool plain = true;
+  for (const char c : target) {
+    if (!kPlainPathByte[static_cast<unsigned char>(c)]) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain && target.find("//") == std::string_view::npos &&
+      target.find("/.") == std::string_view::npos) {
+    out.path = std::string(target);
+    return out;
+  }
 
   std::string decoded;
   decoded.reserve(target.size());
@@ -107,14 +141,13 @@ Result<NormalizedTarget> normalize_target(std::string_view target) {
 
 std::string encode_path(std::string_view path) {
   static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(path.size());
-  for (unsigned char c : path) {
-    const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                      c == '-' || c == '.' || c == '_' || c == '~' || c == '/' || c == '!' ||
-                      c == '$' || c == '&' || c == '\'' || c == '(' || c == ')' || c == '*' ||
-                      c == '+' || c == ',' || c == ';' || c == '=' || c == ':' || c == '@';
-    if (keep) {
+  std::size_t kept = 0;
+  while (kept < path.size() && kPathByteKept[static_cast<unsigned char>(path[kept])]) ++kept;
+  std::string out(path.substr(0, kept));
+  if (kept == path.size()) return out;
+  out.reserve(path.size() + 16);
+  for (unsigned char c : path.substr(kept)) {
+    if (kPathByteKept[c]) {
       out.push_back(static_cast<char>(c));
     } else {
       out.push_back('%');
