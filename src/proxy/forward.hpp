@@ -14,6 +14,7 @@
 
 #include "core/stage.hpp"
 #include "http/read.hpp"
+#include "http/response_parser.hpp"
 #include "proxy/proxy.hpp"
 
 namespace gw::proxy {
@@ -41,7 +42,7 @@ void build_upstream_headers(const RequestContext& ctx, const UpstreamConfig& up,
                             std::string& out);
 // Response header lines minus hop-by-hop and framing fields (the gateway frames its own
 // response), appended to `out`.
-void copy_response_headers(const bhttp::fields& in, std::string& out);
+void copy_response_headers(std::span<const http::HeaderField> in, std::string& out);
 // Whether a client-supplied X-Request-Id is kept.
 bool accept_request_id(std::string_view id);
 // The verified identity as "Name: value\r\n" lines under the configured names (roles
@@ -56,8 +57,8 @@ void write_upstream_head(const RequestContext& ctx, const UpstreamConfig& up,
 struct ResponseHeadSpec {
   unsigned version = 11;  // the client's
   int status = 200;
-  std::string_view reason;                          // empty: the standard phrase
-  const bhttp::fields* upstream_headers = nullptr;  // copied through copy_response_headers
+  std::string_view reason;                              // empty: the standard phrase
+  std::span<const http::HeaderField> upstream_headers;  // copied through copy_response_headers
   Framing framing;
   bool keep_alive = true;
 };
@@ -341,7 +342,7 @@ class Forwarder {
         }
         co_return upstream_error(*up_, "reading the response", ec);
       }
-      const int status = parser_->get().result_int();
+      const int status = parser_->status();
       if (status >= 100 && status < 200 && status != 101) continue;
       break;
     }
@@ -357,11 +358,8 @@ class Forwarder {
   }
 
   ResponseHeadSpec response_spec(int status, Framing framing, bool keep_alive) const {
-    const auto& head = parser_->get();
-    const auto reason = head.reason();
-    return ResponseHeadSpec{
-        r_.client_version, status,  std::string_view(reason.data(), reason.size()),
-        &head.base(),      framing, keep_alive};
+    return ResponseHeadSpec{r_.client_version, status,  parser_->reason(),
+                            parser_->fields(), framing, keep_alive};
   }
 
   // Writes `piece` to the client; false (with the error recorded) when the client is gone.
@@ -382,11 +380,10 @@ class Forwarder {
   template <class Stream>
   net::awaitable<void> relay_response(Stream& upstream) {
     auto& ctx = r_.ctx;
-    auto& head = parser_->get();
-    const int status = head.result_int();
+    const int status = parser_->status();
     result_.status = status;
     ctx.status = status;
-    const auto content_type = head[bhttp::field::content_type];
+    const std::string_view content_type = parser_->value(bhttp::field::content_type);
     ResponseHead rh{status, content_type, content_type.substr(0, 17) == "text/event-stream"};
     for (auto* stage : r_.stages) stage->on_response_head(ctx, rh);
     // Token usage is read only from AI APIs' answers.
@@ -484,9 +481,7 @@ class Forwarder {
   // Reads the next piece of the upstream body into buffer_; nullopt after a failure (recorded).
   template <class Stream>
   net::awaitable<std::optional<std::size_t>> read_piece(Stream& upstream) {
-    auto& body = parser_->get().body();
-    body.data = buffer_.data();
-    body.size = buffer_.size();
+    parser_->set_body_buffer(buffer_.data(), buffer_.size());
     http::Deadline::Scope timed(*conn_->deadline, up_->response_timeout);
     const auto ec = timed.check(co_await http::read_some(upstream, conn_->buffer, *parser_));
     if (ec && ec != bhttp::error::need_buffer) {
@@ -494,11 +489,11 @@ class Forwarder {
       conn_.reset();
       co_return std::nullopt;
     }
-    co_return buffer_.size() - parser_->get().body().size;
+    co_return buffer_.size() - parser_->body_room();
   }
 
   void release_upstream() {
-    if (conn_ && parser_->is_done() && parser_->get().keep_alive()) {
+    if (conn_ && parser_->is_done() && parser_->keep_alive()) {
       r_.pool.release(*up_, std::move(conn_));
     }
     conn_.reset();
@@ -509,7 +504,7 @@ class Forwarder {
   http::ConnectionPtr conn_;
   std::string head_;  // the request head, then the response head
   bool request_chunked_ = false;
-  std::optional<bhttp::response_parser<bhttp::buffer_body>> parser_;
+  std::optional<http::ResponseParser> parser_;
   RelayBuffer buffer_;
   ForwardResult result_;
   bool stale_ = false;

@@ -211,16 +211,15 @@ void build_upstream_headers(const RequestContext& ctx, const UpstreamConfig& up,
   if (auto host = ctx.header("host"); !host.empty()) add_clean(out, "X-Forwarded-Host", host);
 }
 
-void copy_response_headers(const bhttp::fields& in, std::string& out) {
+void copy_response_headers(std::span<const http::HeaderField> in, std::string& out) {
   using bhttp::field;
   // The parser already classified every known name: no string comparison for those.
-  const auto name_of = [](const auto& f) { return std::string_view(f.name_string()); };
   ConnectionOptions listed;
   for (const auto& f : in) {
-    if (f.name() == field::connection) listed.add(f.value());
+    if (f.id == field::connection) listed.add(f.value);
   }
   for (const auto& f : in) {
-    switch (f.name()) {
+    switch (f.id) {
       case field::connection:
       case field::keep_alive:
       case field::proxy_connection:
@@ -233,13 +232,13 @@ void copy_response_headers(const bhttp::fields& in, std::string& out) {
       case field::content_length:
         continue;
       case field::unknown:
-        if (iequals(name_of(f), "x-request-id")) continue;
+        if (iequals(f.name, "x-request-id")) continue;
         break;
       default:
         break;
     }
-    if (listed.names(name_of(f))) continue;
-    add_field(out, name_of(f), f.value());
+    if (listed.names(f.name)) continue;
+    add_field(out, f.name, f.value);
   }
 }
 
@@ -268,7 +267,7 @@ void write_response_head(const ResponseHeadSpec& spec, const RequestContext& ctx
       reason = std::string_view(known.data(), known.size());
   }
   out.append(reason).append("\r\n");
-  if (spec.upstream_headers != nullptr) copy_response_headers(*spec.upstream_headers, out);
+  copy_response_headers(spec.upstream_headers, out);
   out.append(fields);
   add_field(out, "X-Request-Id", ctx.request_id);
   for (const auto& [name, value] : ctx.response_headers) add_field(out, name, value);

@@ -557,8 +557,8 @@ class Session {
     }
     std::string head;
     proxy::write_response_head(
-        {version, 200, "", nullptr, proxy::Framing::sized(0), keep_alive && !rt_.draining.load()},
-        ctx, head, fields);
+        {version, 200, "", {}, proxy::Framing::sized(0), keep_alive && !rt_.draining.load()}, ctx,
+        head, fields);
     http::Deadline::Scope timed(deadline_, settings().idle_timeout);
     auto [ec, n] = co_await net::async_write(stream_, net::buffer(head), kTuple);
     (void)n;

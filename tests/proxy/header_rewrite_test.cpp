@@ -15,6 +15,17 @@ UpstreamConfig upstream() {
   return up;
 }
 
+// An upstream response head as the forwarder sees it: parsed by http::ResponseParser.
+std::unique_ptr<http::ResponseParser> upstream_response(const std::string& head) {
+  auto parser = std::make_unique<http::ResponseParser>();
+  parser->eager(false);
+  boost::system::error_code ec;
+  parser->put(boost::asio::buffer(head), ec);
+  EXPECT_FALSE(ec) << ec.message();
+  EXPECT_TRUE(parser->is_header_done());
+  return parser;
+}
+
 RequestContext context_with(std::vector<HeaderView> headers) {
   RequestContext ctx;
   ctx.request_id = "rid-1";
@@ -130,15 +141,12 @@ TEST(HeaderRewriteTest, ConfiguredHeaderNamesAreUsedAndStripped) {
 }
 
 TEST(HeaderRewriteTest, ResponseHopByHopHeadersAreDropped) {
-  bhttp::fields in;
-  in.insert("Connection", "close, X-Hop");
-  in.insert("X-Hop", "1");
-  in.insert("Transfer-Encoding", "chunked");
-  in.insert("Content-Type", "text/event-stream");
-  in.insert("Set-Cookie", "a=1");
-  in.insert("Set-Cookie", "b=2");
+  const auto in = upstream_response(
+      "HTTP/1.1 200 OK\r\nConnection: close, X-Hop\r\nX-Hop: 1\r\n"
+      "Transfer-Encoding: chunked\r\nContent-Type: text/event-stream\r\n"
+      "Set-Cookie: a=1\r\nSet-Cookie: b=2\r\n\r\n");
   std::string out;
-  copy_response_headers(in, out);
+  copy_response_headers(in->fields(), out);
   EXPECT_TRUE(all(out, "X-Hop").empty());
   EXPECT_TRUE(all(out, "Transfer-Encoding").empty());
   EXPECT_EQ(all(out, "Set-Cookie").size(), 2u);
@@ -147,17 +155,12 @@ TEST(HeaderRewriteTest, ResponseHopByHopHeadersAreDropped) {
 }
 
 TEST(HeaderRewriteTest, ResponseFramingAndRequestIdComeFromTheGatewayOnly) {
-  bhttp::fields in;
-  in.insert("keep-alive", "timeout=5");
-  in.insert("Content-Length", "12");
-  in.insert("x-request-ID", "upstream-chosen");
-  in.insert("Proxy-Authenticate", "Basic");
-  in.insert("TE", "trailers");
-  in.insert("Trailer", "X-Checksum");
-  in.insert("Upgrade", "h2c");
-  in.insert("Server", "upstream/1.0");
+  const auto in = upstream_response(
+      "HTTP/1.1 200 OK\r\nkeep-alive: timeout=5\r\nContent-Length: 12\r\n"
+      "x-request-ID: upstream-chosen\r\nProxy-Authenticate: Basic\r\nTE: trailers\r\n"
+      "Trailer: X-Checksum\r\nUpgrade: h2c\r\nServer: upstream/1.0\r\n\r\n");
   std::string out;
-  copy_response_headers(in, out);
+  copy_response_headers(in->fields(), out);
   EXPECT_EQ(out, "Server: upstream/1.0\r\n");
 }
 
@@ -215,16 +218,17 @@ TEST(HeaderRewriteTest, UpstreamHeadCarriesTheTargetAndFraming) {
 }
 
 TEST(HeaderRewriteTest, ResponseHeadStatesFramingAndPersistencePerVersion) {
-  bhttp::fields upstream_headers;
-  upstream_headers.insert("Content-Type", "application/json");
-  upstream_headers.insert("Content-Length", "999");  // replaced by the gateway's own framing
-  upstream_headers.insert("Connection", "close");
+  // Content-Length is replaced by the gateway's own framing.
+  const auto upstream_headers = upstream_response(
+      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 999\r\n"
+      "Connection: close\r\n\r\n");
   RequestContext ctx;
   ctx.request_id = "rid-7";
   ctx.response_headers.emplace_back("Server-Timing", "identity;dur=0.1");
 
   std::string head;
-  write_response_head({11, 200, "", &upstream_headers, Framing::sized(5), true}, ctx, head);
+  write_response_head({11, 200, "", upstream_headers->fields(), Framing::sized(5), true}, ctx,
+                      head);
   auto res = parse_head<false>(head);
   EXPECT_EQ(res.result_int(), 200);
   EXPECT_EQ(res.reason(), "OK");
@@ -236,14 +240,14 @@ TEST(HeaderRewriteTest, ResponseHeadStatesFramingAndPersistencePerVersion) {
   EXPECT_EQ(res[bhttp::field::content_type], "application/json");
 
   head.clear();
-  write_response_head({11, 599, "", nullptr, Framing::chunked(), false}, ctx, head);
+  write_response_head({11, 599, "", {}, Framing::chunked(), false}, ctx, head);
   res = parse_head<false>(head);
   EXPECT_EQ(res.result_int(), 599);
   EXPECT_TRUE(res.chunked());
   EXPECT_FALSE(res.keep_alive());
 
   head.clear();
-  write_response_head({10, 404, "Not Here", nullptr, Framing::none(), true}, ctx, head);
+  write_response_head({10, 404, "Not Here", {}, Framing::none(), true}, ctx, head);
   res = parse_head<false>(head);
   EXPECT_EQ(res.version(), 10u);
   EXPECT_EQ(res.reason(), "Not Here");
