@@ -1,6 +1,7 @@
 #include <fcntl.h>
 #include <openssl/bio.h>
 #include <openssl/pem.h>
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -228,8 +229,16 @@ Result<void> AuditLog::Impl::start() {
     running_ = true;
     stopping_ = false;
   }
-  syncer_ = std::thread([this] { run_sync(); });
-  writer_ = std::thread([this] { run(); });
+  // Named, so that top -H, perf and bench/load/audit.sh can tell them apart (at most 15
+  // characters).
+  syncer_ = std::thread([this] {
+    ::pthread_setname_np(::pthread_self(), "gw-audit-sync");
+    run_sync();
+  });
+  writer_ = std::thread([this] {
+    ::pthread_setname_np(::pthread_self(), "gw-audit-write");
+    run();
+  });
   return {};
 }
 
