@@ -49,6 +49,15 @@ void BM_MakeRequestEntry(benchmark::State& state) {
 }
 BENCHMARK(BM_MakeRequestEntry);
 
+void BM_CanonicalEncoding(benchmark::State& state) {
+  auto entry = gw::audit::make_request_entry(sample_request());
+  gw::audit::Chain chain("bench", gw::audit::Head{});
+  chain.append(entry);
+  std::vector<char> buffer;
+  for (auto _ : state) benchmark::DoNotOptimize(gw::audit::canonical_encoding(entry, buffer));
+}
+BENCHMARK(BM_CanonicalEncoding);
+
 void BM_ChainAppend(benchmark::State& state) {
   const auto entry = gw::audit::make_request_entry(sample_request());
   gw::audit::Chain chain("bench", gw::audit::Head{});

@@ -11,7 +11,7 @@ void Chain::append(Entry& entry) {
   entry.instance_id = instance_id_;
   entry.seq = head_.seq + 1;
   entry.prev_hash = head_.hash;
-  entry.hash = compute_hash(entry);
+  compute_hash(entry, buffer_, entry.hash);
   head_.seq = entry.seq;
   head_.hash = entry.hash;
 }

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "audit/audit.hpp"
 #include "audit/record.hpp"
@@ -27,6 +28,7 @@ class Chain {
  private:
   std::string instance_id_;
   Head head_;
+  std::vector<char> buffer_;  // for the canonical encoding being hashed, entry after entry
 };
 
 // The bytes a checkpoint's signature covers: its canonical encoding with `signature` empty.
