@@ -69,6 +69,22 @@ void BM_ChainAppend(benchmark::State& state) {
 }
 BENCHMARK(BM_ChainAppend);
 
+// A signed checkpoint (every checkpoint_every records): with the key id computed once, as the
+// writer does (arg 0), and derived from the key each time (arg 1).
+void BM_MakeCheckpoint(benchmark::State& state) {
+  const auto key = gw::crypto::PrivateKey::generate(gw::crypto::Algorithm::EdDSA);
+  const std::string key_id = key.public_key().thumbprint();
+  gw::audit::Chain chain("bench", gw::audit::Head{});
+  for (auto _ : state) {
+    if (state.range(0) == 0) {
+      benchmark::DoNotOptimize(gw::audit::make_checkpoint(chain, key, key_id, "periodic", 0));
+    } else {
+      benchmark::DoNotOptimize(gw::audit::make_checkpoint(chain, key, "periodic", 0));
+    }
+  }
+}
+BENCHMARK(BM_MakeCheckpoint)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
+
 void BM_SqliteCommitPerRecord(benchmark::State& state) {
   const auto dir = std::filesystem::temp_directory_path() / "gw-audit-bench";
   std::filesystem::remove_all(dir);

@@ -79,6 +79,7 @@ AuditLog::Impl::Impl(AuditConfig config, std::vector<SinkPtr> sinks, crypto::Pri
     : config_(std::move(config)),
       sinks_(std::move(sinks)),
       key_(std::move(key)),
+      key_id_(key_.public_key().thumbprint()),
       clock_(std::move(clock)),
       stats_(Stats::global()) {
   for (const auto& sink : sinks_) {
@@ -211,7 +212,7 @@ Result<void> AuditLog::Impl::start() {
   }
   chain_.emplace(config_.instance_id, head);
   // A new segment: a signed checkpoint linking to the head found in the store.
-  Entry start = make_checkpoint(*chain_, key_, "segment_start", now_ms());
+  Entry start = make_checkpoint(*chain_, key_, key_id_, "segment_start", now_ms());
   for (std::size_t i = 0; i < sinks_.size(); ++i) {
     if (auto r = sinks_[i]->write(std::span<const Entry>(&start, 1)); !r) {
       errors_[i]->inc();
@@ -386,7 +387,7 @@ void AuditLog::Impl::run() {
     }
   };
   auto checkpoint = [&](std::string_view type) {
-    Entry cp = make_checkpoint(*chain_, key_, type, now_ms());
+    Entry cp = make_checkpoint(*chain_, key_, key_id_, type, now_ms());
     stats_.checkpoints.inc();
     spdlog::info("audit: checkpoint {} instance={} seq={} head={}", type, config_.instance_id,
                  cp.seq, cp.prev_hash);

@@ -24,11 +24,16 @@ std::string checkpoint_signing_input(const Entry& checkpoint) {
 
 Entry make_checkpoint(Chain& chain, const crypto::PrivateKey& key, std::string_view type,
                       std::int64_t time_ms) {
+  return make_checkpoint(chain, key, key.public_key().thumbprint(), type, time_ms);
+}
+
+Entry make_checkpoint(Chain& chain, const crypto::PrivateKey& key, std::string_view key_id,
+                      std::string_view type, std::int64_t time_ms) {
   Entry entry;
   entry.kind = "checkpoint";
   entry.checkpoint = std::string(type);
   entry.time_ms = time_ms;
-  entry.key_id = key.public_key().thumbprint();
+  entry.key_id = std::string(key_id);
   entry.instance_id = chain.instance_id();
   entry.seq = chain.head().seq + 1;
   entry.prev_hash = chain.head().hash;
