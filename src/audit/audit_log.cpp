@@ -135,7 +135,7 @@ bool AuditLog::Impl::enqueue(Entry&& entry, bool reserved, Notify&& notify) {
       return false;
     }
     const bool waits = static_cast<bool>(notify);
-    queue_.push_back(Pending{std::move(entry), std::move(notify)});
+    queue_.emplace_back(std::move(entry), std::move(notify));
     if (waits) ++queued_waiters_;
     high_water_ = std::max(high_water_, queue_.size());
     stats_.queue_depth.set(static_cast<double>(queue_.size()));
