@@ -9,7 +9,10 @@
 # p50, p99 per setting (median over rounds), ratios against `off`, the audit records written per
 # second during the runs (from gw_audit_records_written_total on the admin /metrics), the
 # records per SQLite commit (group commit size: written / gw_audit_batches_written_total) and the
-# queue high-water mark (gw_audit_queue_high_water). Loopback only; stops by itself.
+# queue high-water mark (gw_audit_queue_high_water), and CPU time: the gateway's (all threads)
+# per request, and its audit writer's and syncer's (threads gw-audit-write, gw-audit-sync, from
+# /proc) per record written: less sensitive than req/s to what else runs on the machine.
+# Loopback only; stops by itself.
 # Default: 3 rounds x 3 settings x 8s + warm-up, about 1.5 min.
 #
 #   bench/load/audit.sh [--binary PATH] [--rounds 3] [--duration 8s] [--threads 2]
@@ -27,7 +30,7 @@ while (( $# )); do
     --threads) threads="$2"; shift ;;
     --connections) connections="$2"; shift ;;
     --workers) workers="$2"; shift ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "audit.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -151,6 +154,19 @@ metric() {  # setting, metric name -> sum over its series (0 when absent)
 to_ms() {  # "1.23ms" / "950.00us" / "1.02s" -> milliseconds
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
 }
+clk_tck=$(getconf CLK_TCK)
+cpu_ticks() {  # pid [thread name] -> utime + stime in clock ticks (the process, or its threads of that name)
+  if [[ -z ${2:-} ]]; then
+    awk '{ i = index($0, ")"); split(substr($0, i + 2), f, " "); print f[12] + f[13] }' "/proc/$1/stat"
+  else
+    awk -v n="$2" '{ i = index($0, ")"); b = index($0, "(")
+      if (substr($0, b + 1, i - b - 1) == n) { split(substr($0, i + 2), f, " "); s += f[12] + f[13] } }
+      END { print s + 0 }' /proc/"$1"/task/*/stat
+  fi
+}
+per_item_us() {  # ticks, items -> microseconds of CPU per item ("-" without items)
+  awk -v t="$1" -v n="$2" -v hz="$clk_tck" 'BEGIN { if (n > 0) printf "%.2f", t * 1e6 / hz / n; else print "-" }'
+}
 median() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{a[NR]=$1} END { if (NR%2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2 }'; }
 
 echo "bench: wrk -t$threads -c$connections -d$duration, $rounds rounds, gateway workers=$workers, $(nproc) cores"
@@ -158,7 +174,7 @@ echo "bench: audit off | best_effort (SQLite) | fail_closed (SQLite); access log
 # Warm-up: fills the token cache and the connection pools.
 for t in "${targets[@]}"; do wrk -t1 -c8 -d2s -H "Authorization: Bearer $token" "${url[$t]}" >/dev/null || true; done
 
-declare -A rps p50 p99 wps rpb
+declare -A rps p50 p99 wps rpb gwcpu wcpu scpu
 status=0
 for r in $(seq 1 "$rounds"); do
   for t in "${targets[@]}"; do
@@ -168,6 +184,9 @@ for r in $(seq 1 "$rounds"); do
     fi
     before=$(metric "$t" gw_audit_records_written_total)
     batches_before=$(metric "$t" gw_audit_batches_written_total)
+    gw_before=$(cpu_ticks "${gw_pid[$t]}")
+    w_before=$(cpu_ticks "${gw_pid[$t]}" gw-audit-write)
+    s_before=$(cpu_ticks "${gw_pid[$t]}" gw-audit-sync)
     start_ns=$(date +%s%N)
     out="$(wrk -t"$threads" -c"$connections" -d"$duration" --latency -H "Authorization: Bearer $token" "${url[$t]}" 2>&1)" || { echo "round $r  $t: wrk failed: $out"; status=1; continue; }
     end_ns=$(date +%s%N)
@@ -175,30 +194,39 @@ for r in $(seq 1 "$rounds"); do
     [[ $t == best_effort ]] && sleep 0.5
     after=$(metric "$t" gw_audit_records_written_total)
     batches_after=$(metric "$t" gw_audit_batches_written_total)
+    gw_ticks=$(( $(cpu_ticks "${gw_pid[$t]}") - gw_before ))
+    w_ticks=$(( $(cpu_ticks "${gw_pid[$t]}" gw-audit-write) - w_before ))
+    s_ticks=$(( $(cpu_ticks "${gw_pid[$t]}" gw-audit-sync) - s_before ))
     w=$(awk -v a="$after" -v b="$before" -v ns=$(( end_ns - start_ns )) 'BEGIN { printf "%.0f", (a - b) / (ns / 1e9) }')
     per_batch=$(awk -v a="$(( after - before ))" -v b="$(( batches_after - batches_before ))" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }')
     errors="$(grep -E 'Non-2xx|Socket errors' <<<"$out" || true)"
     x_rps="$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")"
     x50="$(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")")"
     x99="$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")"
+    x_requests="$(awk '/requests in/ {print $1}' <<<"$out")"
+    x_gw=$(per_item_us "$gw_ticks" "$x_requests")
+    x_w=$(per_item_us "$w_ticks" "$(( after - before ))") x_s=$(per_item_us "$s_ticks" "$(( after - before ))")
     rps[$t]+="$x_rps " p50[$t]+="$x50 " p99[$t]+="$x99 " wps[$t]+="$w " rpb[$t]+="$per_batch "
-    printf 'round %d  %-12s %10s req/s  p50 %8s ms  p99 %8s ms  audit %8s rec/s %7s rec/commit  %s\n' "$r" "$t" "$x_rps" "$x50" "$x99" "$w" "$per_batch" "${errors//$'\n'/; }"
+    gwcpu[$t]+="$x_gw " wcpu[$t]+="$x_w " scpu[$t]+="$x_s "
+    printf 'round %d  %-12s %10s req/s  p50 %8s ms  p99 %8s ms  audit %8s rec/s %7s rec/commit  cpu us: gw/req %6s writer/rec %6s syncer/rec %6s  %s\n' \
+      "$r" "$t" "$x_rps" "$x50" "$x99" "$w" "$per_batch" "$x_gw" "$x_w" "$x_s" "${errors//$'\n'/; }"
     [[ -n $errors ]] && status=1
   done
 done
 
 echo
 echo "median over $rounds rounds:"
-printf '%-12s %10s %9s %9s %9s %9s %11s %11s %10s %11s\n' audit req/s p50_ms p99_ms rps/off p99/off records/s high_water dropped rec/commit
+printf '%-12s %10s %9s %9s %9s %9s %11s %11s %10s %11s %10s %10s %10s\n' audit req/s p50_ms p99_ms rps/off p99/off records/s high_water dropped rec/commit gw_us/req wr_us/rec sy_us/rec
 o_rps=$(median "${rps[off]}"); o_p99=$(median "${p99[off]}")
 for t in "${targets[@]}"; do
   m_rps=$(median "${rps[$t]}"); m_p99=$(median "${p99[$t]}")
   hw=- dr=-
   if [[ $t != off ]]; then hw=$(metric "$t" gw_audit_queue_high_water); dr=$(metric "$t" gw_audit_dropped_total); fi
-  printf '%-12s %10s %9s %9s %9s %9s %11s %11s %10s %11s\n' "$t" "$m_rps" "$(median "${p50[$t]}")" "$m_p99" \
+  printf '%-12s %10s %9s %9s %9s %9s %11s %11s %10s %11s %10s %10s %10s\n' "$t" "$m_rps" "$(median "${p50[$t]}")" "$m_p99" \
     "$(awk -v a="$m_rps" -v b="$o_rps" 'BEGIN { printf "x%.2f", (b > 0 ? a / b : 0) }')" \
     "$(awk -v a="$m_p99" -v b="$o_p99" 'BEGIN { printf "x%.2f", (b > 0 ? a / b : 0) }')" \
     "$([[ $t == off ]] && echo - || median "${wps[$t]}")" "$hw" "$dr" \
-    "$([[ $t == off ]] && echo - || median "${rpb[$t]}")"
+    "$([[ $t == off ]] && echo - || median "${rpb[$t]}")" "$(median "${gwcpu[$t]}")" \
+    "$([[ $t == off ]] && echo - || median "${wcpu[$t]}")" "$([[ $t == off ]] && echo - || median "${scpu[$t]}")"
 done
 exit $status

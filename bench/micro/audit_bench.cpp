@@ -1,6 +1,8 @@
 // What one audit record costs the writer: building the entry from a request (I/O thread),
-// chaining it (canonical encoding + SHA-256), and storing it in SQLite in batches of 256
-// (commit only: the disk flush is measured by bench/load/audit.sh, not here).
+// chaining it (canonical encoding + SHA-256), and chaining and storing it in SQLite in batches
+// of 256 (best_effort: full batches of batch_max), 17 (about what fail_closed commits per
+// transaction under load) and 1; CPU time per record = CPU / batch size. SQLite: commit only,
+// the disk flush is measured by bench/load/audit.sh, not here.
 //   ./build/release/bench/gw_audit_bench
 #include <benchmark/benchmark.h>
 
@@ -47,6 +49,15 @@ void BM_MakeRequestEntry(benchmark::State& state) {
 }
 BENCHMARK(BM_MakeRequestEntry);
 
+void BM_CanonicalEncoding(benchmark::State& state) {
+  auto entry = gw::audit::make_request_entry(sample_request());
+  gw::audit::Chain chain("bench", gw::audit::Head{});
+  chain.append(entry);
+  std::vector<char> buffer;
+  for (auto _ : state) benchmark::DoNotOptimize(gw::audit::canonical_encoding(entry, buffer));
+}
+BENCHMARK(BM_CanonicalEncoding);
+
 void BM_ChainAppend(benchmark::State& state) {
   const auto entry = gw::audit::make_request_entry(sample_request());
   gw::audit::Chain chain("bench", gw::audit::Head{});
@@ -57,6 +68,22 @@ void BM_ChainAppend(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_ChainAppend);
+
+// A signed checkpoint (every checkpoint_every records): with the key id computed once, as the
+// writer does (arg 0), and derived from the key each time (arg 1).
+void BM_MakeCheckpoint(benchmark::State& state) {
+  const auto key = gw::crypto::PrivateKey::generate(gw::crypto::Algorithm::EdDSA);
+  const std::string key_id = key.public_key().thumbprint();
+  gw::audit::Chain chain("bench", gw::audit::Head{});
+  for (auto _ : state) {
+    if (state.range(0) == 0) {
+      benchmark::DoNotOptimize(gw::audit::make_checkpoint(chain, key, key_id, "periodic", 0));
+    } else {
+      benchmark::DoNotOptimize(gw::audit::make_checkpoint(chain, key, "periodic", 0));
+    }
+  }
+}
+BENCHMARK(BM_MakeCheckpoint)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 
 void BM_SqliteCommitPerRecord(benchmark::State& state) {
   const auto dir = std::filesystem::temp_directory_path() / "gw-audit-bench";
@@ -72,17 +99,17 @@ void BM_SqliteCommitPerRecord(benchmark::State& state) {
   }
   gw::audit::Chain chain("bench", *head);
   const auto entry = gw::audit::make_request_entry(sample_request());
-  constexpr std::size_t kBatch = 256;
-  std::vector<gw::audit::Entry> batch(kBatch, entry);
+  const auto batch_size = static_cast<std::size_t>(state.range(0));
+  std::vector<gw::audit::Entry> batch(batch_size, entry);
   for (auto _ : state) {
     for (auto& e : batch) chain.append(e);
     if (!sink->commit(batch)) state.SkipWithError("commit failed");
   }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kBatch));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * batch_size));
   sink.reset();
   std::filesystem::remove_all(dir);
 }
-BENCHMARK(BM_SqliteCommitPerRecord)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_SqliteCommitPerRecord)->Arg(256)->Arg(17)->Arg(1)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 

@@ -1,6 +1,7 @@
 #include <fcntl.h>
 #include <openssl/bio.h>
 #include <openssl/pem.h>
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -78,6 +79,7 @@ AuditLog::Impl::Impl(AuditConfig config, std::vector<SinkPtr> sinks, crypto::Pri
     : config_(std::move(config)),
       sinks_(std::move(sinks)),
       key_(std::move(key)),
+      key_id_(key_.public_key().thumbprint()),
       clock_(std::move(clock)),
       stats_(Stats::global()) {
   for (const auto& sink : sinks_) {
@@ -133,7 +135,7 @@ bool AuditLog::Impl::enqueue(Entry&& entry, bool reserved, Notify&& notify) {
       return false;
     }
     const bool waits = static_cast<bool>(notify);
-    queue_.push_back(Pending{std::move(entry), std::move(notify)});
+    queue_.emplace_back(std::move(entry), std::move(notify));
     if (waits) ++queued_waiters_;
     high_water_ = std::max(high_water_, queue_.size());
     stats_.queue_depth.set(static_cast<double>(queue_.size()));
@@ -210,7 +212,7 @@ Result<void> AuditLog::Impl::start() {
   }
   chain_.emplace(config_.instance_id, head);
   // A new segment: a signed checkpoint linking to the head found in the store.
-  Entry start = make_checkpoint(*chain_, key_, "segment_start", now_ms());
+  Entry start = make_checkpoint(*chain_, key_, key_id_, "segment_start", now_ms());
   for (std::size_t i = 0; i < sinks_.size(); ++i) {
     if (auto r = sinks_[i]->write(std::span<const Entry>(&start, 1)); !r) {
       errors_[i]->inc();
@@ -228,8 +230,16 @@ Result<void> AuditLog::Impl::start() {
     running_ = true;
     stopping_ = false;
   }
-  syncer_ = std::thread([this] { run_sync(); });
-  writer_ = std::thread([this] { run(); });
+  // Named, so that top -H, perf and bench/load/audit.sh can tell them apart (at most 15
+  // characters).
+  syncer_ = std::thread([this] {
+    ::pthread_setname_np(::pthread_self(), "gw-audit-sync");
+    run_sync();
+  });
+  writer_ = std::thread([this] {
+    ::pthread_setname_np(::pthread_self(), "gw-audit-write");
+    run();
+  });
   return {};
 }
 
@@ -377,7 +387,7 @@ void AuditLog::Impl::run() {
     }
   };
   auto checkpoint = [&](std::string_view type) {
-    Entry cp = make_checkpoint(*chain_, key_, type, now_ms());
+    Entry cp = make_checkpoint(*chain_, key_, key_id_, type, now_ms());
     stats_.checkpoints.inc();
     spdlog::info("audit: checkpoint {} instance={} seq={} head={}", type, config_.instance_id,
                  cp.seq, cp.prev_hash);

@@ -110,6 +110,7 @@ struct AuditLog::Impl {
   AuditConfig config_;
   std::vector<SinkPtr> sinks_;
   crypto::PrivateKey key_;
+  std::string key_id_;  // key_'s RFC 7638 thumbprint, for the checkpoints
   ClockSharedPtr clock_;
   Stats& stats_;
   std::vector<metrics::Counter*> written_;

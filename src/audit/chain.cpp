@@ -11,7 +11,7 @@ void Chain::append(Entry& entry) {
   entry.instance_id = instance_id_;
   entry.seq = head_.seq + 1;
   entry.prev_hash = head_.hash;
-  entry.hash = compute_hash(entry);
+  compute_hash(entry, buffer_, entry.hash);
   head_.seq = entry.seq;
   head_.hash = entry.hash;
 }
@@ -24,11 +24,16 @@ std::string checkpoint_signing_input(const Entry& checkpoint) {
 
 Entry make_checkpoint(Chain& chain, const crypto::PrivateKey& key, std::string_view type,
                       std::int64_t time_ms) {
+  return make_checkpoint(chain, key, key.public_key().thumbprint(), type, time_ms);
+}
+
+Entry make_checkpoint(Chain& chain, const crypto::PrivateKey& key, std::string_view key_id,
+                      std::string_view type, std::int64_t time_ms) {
   Entry entry;
   entry.kind = "checkpoint";
   entry.checkpoint = std::string(type);
   entry.time_ms = time_ms;
-  entry.key_id = key.public_key().thumbprint();
+  entry.key_id = std::string(key_id);
   entry.instance_id = chain.instance_id();
   entry.seq = chain.head().seq + 1;
   entry.prev_hash = chain.head().hash;

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "audit/audit.hpp"
 #include "audit/record.hpp"
@@ -27,6 +28,7 @@ class Chain {
  private:
   std::string instance_id_;
   Head head_;
+  std::vector<char> buffer_;  // for the canonical encoding being hashed, entry after entry
 };
 
 // The bytes a checkpoint's signature covers: its canonical encoding with `signature` empty.
@@ -36,6 +38,10 @@ std::string checkpoint_signing_input(const Entry& checkpoint);
 // commits to the chain's head (its prev_hash) and count (its seq - 1).
 Entry make_checkpoint(Chain& chain, const crypto::PrivateKey& key, std::string_view type,
                       std::int64_t time_ms);
+// The same with the key's id given: key.public_key().thumbprint(), which costs a round trip of
+// the key through DER, computed once by a caller that writes checkpoint after checkpoint.
+Entry make_checkpoint(Chain& chain, const crypto::PrivateKey& key, std::string_view key_id,
+                      std::string_view type, std::int64_t time_ms);
 
 // Checks entries in storage order (several instances may be interleaved): each entry's hash,
 // each instance's sequence and links, and, with a key, every checkpoint's signature. Stops at

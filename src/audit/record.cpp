@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
+#include <cstring>
 #include <map>
 
 #include "core/reason.hpp"
@@ -18,7 +20,7 @@ constexpr Field number(std::string_view name, std::int64_t Entry::*member) {
   return Field{name, nullptr, member};
 }
 
-const std::array kFields = {
+constexpr std::array kFields = {
     text("instance_id", &Entry::instance_id),
     number("seq", &Entry::seq),
     text("kind", &Entry::kind),
@@ -57,31 +59,115 @@ const std::array kFields = {
 
 std::int64_t micros(std::chrono::microseconds d) { return d.count(); }
 
+// What the encoder writes before each field's value, "<name>=", in a fixed-size slot so that
+// it is copied with one constant-size move.
+struct Prefix {
+  std::array<char, 24> bytes{};
+  std::size_t size = 0;
+};
+constexpr auto kPrefixes = [] {
+  std::array<Prefix, kFields.size()> prefixes{};
+  for (std::size_t i = 0; i < kFields.size(); ++i) {
+    const std::string_view name = kFields[i].name;
+    for (std::size_t j = 0; j < name.size(); ++j) prefixes[i].bytes[j] = name[j];
+    prefixes[i].bytes[name.size()] = '=';
+    prefixes[i].size = name.size() + 1;
+  }
+  return prefixes;
+}();
+static_assert(std::all_of(kPrefixes.begin(), kPrefixes.end(),
+                          [](const Prefix& p) { return p.size < p.bytes.size(); }));
+
+constexpr auto kDigitPairs = [] {
+  std::array<char, 200> pairs{};
+  for (std::size_t i = 0; i < 100; ++i) {
+    pairs[2 * i] = static_cast<char>('0' + i / 10);
+    pairs[2 * i + 1] = static_cast<char>('0' + i % 10);
+  }
+  return pairs;
+}();
+
+constexpr std::size_t kMaxDigits = 20;  // "-9223372036854775808"
+
+// Decimal, as std::to_chars writes it, with the short values of most fields done inline.
+char* put_decimal(char* p, std::int64_t value) {
+  if (value >= 0 && value < 10) {
+    *p = static_cast<char>('0' + value);
+    return p + 1;
+  }
+  if (value >= 10 && value < 100) {
+    std::memcpy(p, &kDigitPairs[2 * static_cast<std::size_t>(value)], 2);
+    return p + 2;
+  }
+  return std::to_chars(p, p + kMaxDigits, value).ptr;
+}
+
 }  // namespace
 
 std::span<const Field> fields() noexcept { return kFields; }
 
-std::string canonical_encoding(const Entry& entry) {
-  std::string out = "gwaudit1\n";
+std::string_view canonical_encoding(const Entry& entry, std::vector<char>& buffer) {
+  // Written through a pointer into a buffer sized for the longest possible encoding (an integer
+  // or a length is at most 20 characters, a prefix slot 24): the buffer only ever grows, so once
+  // it has its usual size nothing is allocated or cleared.
+  constexpr std::string_view kMagic = "gwaudit1\n";
+  std::size_t bound = kMagic.size();
   for (const Field& field : kFields) {
-    if (field.name == "hash") continue;
-    out.append(field.name);
-    out.push_back('=');
+    bound += sizeof(Prefix::bytes) + kMaxDigits + 2;  // ":", "\n"
+    if (field.text != nullptr) bound += (entry.*field.text).size();
+  }
+  if (buffer.size() < bound) buffer.resize(bound);
+  char* const begin = buffer.data();
+  char* p = begin;
+  std::memcpy(p, kMagic.data(), kMagic.size());
+  p += kMagic.size();
+  for (std::size_t i = 0; i < kFields.size(); ++i) {
+    const Field& field = kFields[i];
+    if (field.text == &Entry::hash) continue;
+    std::memcpy(p, kPrefixes[i].bytes.data(), sizeof(Prefix::bytes));
+    p += kPrefixes[i].size;
     if (field.number != nullptr) {
-      out.append(std::to_string(entry.*field.number));
+      p = put_decimal(p, entry.*field.number);
     } else {
       const std::string& value = entry.*field.text;
-      out.append(std::to_string(value.size()));
-      out.push_back(':');
-      out.append(value);
+      p = put_decimal(p, static_cast<std::int64_t>(value.size()));
+      *p++ = ':';
+      std::memcpy(p, value.data(), value.size());
+      p += value.size();
     }
-    out.push_back('\n');
+    *p++ = '\n';
   }
-  return out;
+  return std::string_view(begin, static_cast<std::size_t>(p - begin));
+}
+
+std::string canonical_encoding(const Entry& entry) {
+  std::vector<char> buffer;
+  return std::string(canonical_encoding(entry, buffer));
+}
+
+void compute_hash(const Entry& entry, std::vector<char>& buffer, std::string& hash) {
+  const std::string digest = crypto::sha256(canonical_encoding(entry, buffer));
+  // Hex through a table of the 256 digit pairs.
+  static constexpr auto kHexPairs = [] {
+    constexpr std::string_view digits = "0123456789abcdef";
+    std::array<char, 512> table{};
+    for (std::size_t i = 0; i < 256; ++i) {
+      table[2 * i] = digits[i >> 4];
+      table[2 * i + 1] = digits[i & 0x0f];
+    }
+    return table;
+  }();
+  hash.resize(digest.size() * 2);
+  for (std::size_t i = 0; i < digest.size(); ++i) {
+    std::memcpy(&hash[2 * i], &kHexPairs[2 * static_cast<unsigned char>(digest[i])], 2);
+  }
 }
 
 std::string compute_hash(const Entry& entry) {
-  return crypto::sha256_hex(canonical_encoding(entry));
+  std::vector<char> buffer;
+  std::string hash;
+  compute_hash(entry, buffer, hash);
+  return hash;
 }
 
 boost::json::object to_json(const Entry& entry) {

@@ -6,6 +6,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/request_context.hpp"
 
@@ -75,8 +76,14 @@ std::span<const Field> fields() noexcept;
 // The bytes that are hashed: "gwaudit1\n", then per field except `hash`, in fields() order,
 // `name=<decimal>\n` for integers and `name=<byte length>:<bytes>\n` for strings.
 std::string canonical_encoding(const Entry& entry);
+// The same bytes, written at the start of `buffer` (grown when too small, never shrunk) and
+// returned as a view of it, valid until the buffer is next used.
+std::string_view canonical_encoding(const Entry& entry, std::vector<char>& buffer);
 // hex(SHA-256(canonical_encoding(entry))).
 std::string compute_hash(const Entry& entry);
+// The same into `hash`, with the encoding written into `buffer`: for a caller that hashes entry
+// after entry (the writer thread) and keeps both.
+void compute_hash(const Entry& entry, std::vector<char>& buffer, std::string& hash);
 
 boost::json::object to_json(const Entry& entry);
 // Strict: every field must be present with the right type, and nothing else.

@@ -2,9 +2,13 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <mutex>
+#include <vector>
 
 #include "audit/sink.hpp"
 
@@ -49,7 +53,30 @@ std::string column_list() {
   return cols;
 }
 
+// INSERT of `rows` rows (every column but id) with one parameter per value, row after row.
+std::string insert_sql(std::size_t rows) {
+  std::string row = "(";
+  for (std::size_t i = 0; i < fields().size(); ++i) row += i ? ",?" : "?";
+  row += ")";
+  std::string sql = "INSERT INTO audit_log (" + column_list() + ") VALUES ";
+  for (std::size_t r = 0; r < rows; ++r) {
+    if (r) sql += ",";
+    sql += row;
+  }
+  return sql;
+}
+
+// SQLite's memory statistics take a process-wide mutex on every allocation and free; nothing
+// here reads them. The option only takes effect before SQLite initialises (the first open in
+// the process), so it is set once, before the first open; later it is refused
+// (SQLITE_MISUSE) and changes nothing.
+void configure_sqlite() {
+  static std::once_flag once;
+  std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
+
 Result<Db> open_db(const std::string& path, bool create) {
+  configure_sqlite();
   sqlite3* raw = nullptr;
   int flags = create ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -105,12 +132,23 @@ class SqliteSink final : public Sink {
       return r.error();
     }
     if (auto r = exec(db_.get(), schema_sql()); !r) return r.error();
-    std::string placeholders;
-    for (std::size_t i = 0; i < fields().size(); ++i) placeholders += i ? ",?" : "?";
-    auto insert = prepare(
-        db_.get(), "INSERT INTO audit_log (" + column_list() + ") VALUES (" + placeholders + ")");
-    if (!insert) return insert.error();
-    insert_ = std::move(*insert);
+    // Rows go in up to kMaxRowsPerInsert at a time, through statements of 1, 2, 4, ... rows:
+    // one statement per row spends as much on starting and ending the statement (cursors, the
+    // AUTOINCREMENT counter) as on the row itself. A batch of n rows takes n / 32 statements of
+    // 32 rows and one of each power of two in the rest.
+    const auto max_variables =
+        static_cast<std::size_t>(sqlite3_limit(db_.get(), SQLITE_LIMIT_VARIABLE_NUMBER, -1));
+    inserts_.clear();
+    for (std::size_t rows = 1; rows <= kMaxRowsPerInsert && rows * fields().size() <= max_variables;
+         rows *= 2) {
+      auto prepared = prepare(db_.get(), insert_sql(rows));
+      if (!prepared) return prepared.error();
+      inserts_.push_back(std::move(*prepared));
+    }
+    if (inserts_.empty()) {
+      return make_error(Reason::AuditUnavailable, "sqlite: too few SQL variables for one row",
+                        Origin::Internal);
+    }
     for (auto [stmt, sql] : {std::pair{&begin_, "BEGIN IMMEDIATE"}, std::pair{&commit_, "COMMIT"},
                              std::pair{&rollback_, "ROLLBACK"}}) {
       auto prepared = prepare(db_.get(), sql);
@@ -154,21 +192,28 @@ class SqliteSink final : public Sink {
     if (!db_) return make_error(Reason::AuditUnavailable, "sqlite not open", Origin::Internal);
     // One transaction per batch, with statements prepared once at open.
     if (auto r = run(begin_, "begin"); !r) return r;
-    for (const Entry& e : entries) {
-      sqlite3_stmt* stmt = insert_.get();
+    while (!entries.empty()) {
+      // The largest statement that fits: inserts_[k] takes 2^k rows.
+      std::size_t k = std::min<std::size_t>(std::bit_width(entries.size()), inserts_.size()) - 1;
+      const std::size_t rows = std::size_t{1} << k;
+      const Stmt& insert = inserts_[k];
       int i = 1;
-      for (const Field& f : fields()) {
-        if (f.number) {
-          sqlite3_bind_int64(stmt, i++, e.*f.number);
-        } else {
-          const std::string& v = e.*f.text;
-          sqlite3_bind_text(stmt, i++, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+      for (const Entry& e : entries.first(rows)) {
+        for (const Field& f : fields()) {
+          if (f.number) {
+            sqlite3_bind_int64(insert.get(), i++, e.*f.number);
+          } else {
+            const std::string& v = e.*f.text;
+            sqlite3_bind_text(insert.get(), i++, v.data(), static_cast<int>(v.size()),
+                              SQLITE_STATIC);
+          }
         }
       }
-      if (auto r = run(insert_, "insert"); !r) {
+      if (auto r = run(insert, "insert"); !r) {
         (void)run(rollback_, "rollback");
         return r;
       }
+      entries = entries.subspan(rows);
     }
     if (auto r = run(commit_, "commit"); !r) {
       (void)run(rollback_, "rollback");
@@ -198,9 +243,12 @@ class SqliteSink final : public Sink {
     return error;
   }
 
+  static constexpr std::size_t kMaxRowsPerInsert = 32;
+
   SqliteConfig config_;
   Db db_;
-  Stmt insert_, begin_, commit_, rollback_;
+  std::vector<Stmt> inserts_;  // inserts_[k]: INSERT of 2^k rows
+  Stmt begin_, commit_, rollback_;
   int wal_fd_ = -1;  // used by sync() only
 };
 

@@ -224,6 +224,12 @@ TEST(AuditLogTest, StopDrainsAndEndsWithSignedShutdownCheckpoint) {
   EXPECT_TRUE(report.ok) << report.message;
   EXPECT_EQ(report.records, 7u);
   EXPECT_EQ(report.unsigned_tail, 0u);
+  // Every checkpoint names the key (its id is computed once, at creation).
+  for (const auto& e : stored) {
+    if (e.is_checkpoint()) {
+      EXPECT_EQ(e.key_id, key->thumbprint()) << e.seq;
+    }
+  }
 }
 
 TEST(AuditLogTest, CheckpointIntervalUsesTheInjectedClock) {

@@ -3,6 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/serialize.hpp>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "crypto/crypto.hpp"
 
 namespace gw::audit {
 namespace {
@@ -33,6 +38,127 @@ TEST(RecordTest, CanonicalEncodingIsStableAndDocumented) {
   EXPECT_TRUE(c.ends_with("prev_hash=64:" + std::string(kGenesisHash) + "\n"));
   EXPECT_EQ(compute_hash(sample()),
             "f12aacfb901720653e2493975acf6551340da8e7a0dc553c7fd26352446ae716");
+}
+
+// Every field set, with the extremes of the integer range, UTF-8, a newline and an "=" in text,
+// and empty text: the exact bytes and hash, as produced before the encoder was rewritten.
+Entry full() {
+  Entry e;
+  e.instance_id = "gw-\xc3\xa9\xe2\x82\xac";  // "gw-" + e-acute + euro sign: 8 bytes
+  e.seq = std::numeric_limits<std::int64_t>::max();
+  e.kind = "request";
+  e.time_ms = -1;
+  e.request_id = "4f1c2a9b7e6d5c4b3a2918f7e6d5c4b3";
+  e.user_id = "dr-smith";
+  e.email = "dr.smith@hospital.example";
+  e.tenant = "st-mary";
+  e.team = "";
+  e.client_address = "[2001:db8::1]:443";
+  e.user_agent = "curl/8 \"quoted\"\nseq=1\n";
+  e.method = "POST";
+  e.route = "openai";
+  e.path = "/v1/chat/completions";
+  e.model = "gpt-4-medical";
+  e.mcp_method = "tools/call";
+  e.mcp_tool = "calendar.list";
+  e.upstream = "openai";
+  e.decision = "shadow_deny";
+  e.reason = "role_missing";
+  e.status = 403;
+  e.input_tokens = 0;
+  e.output_tokens = 1000000;
+  e.cost_micro_usd = std::numeric_limits<std::int64_t>::min();
+  e.latency_us = 9;
+  e.upstream_latency_us = 10;
+  e.request_bytes = 99999999999;
+  e.response_bytes = -42;
+  e.pii = "email:2,phone:1";
+  e.checkpoint = "periodic";
+  e.key_id = "kid";
+  e.signature = std::string(300, 's');
+  e.prev_hash = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+  e.hash = "ignored: the hash is not part of its own encoding";
+  return e;
+}
+
+TEST(RecordTest, CanonicalEncodingOfEveryFieldIsByteForByteUnchanged) {
+  const std::string expected =
+      "gwaudit1\n"
+      "instance_id=8:gw-\xc3\xa9\xe2\x82\xac\n"
+      "seq=9223372036854775807\n"
+      "kind=7:request\n"
+      "time_ms=-1\n"
+      "request_id=32:4f1c2a9b7e6d5c4b3a2918f7e6d5c4b3\n"
+      "user_id=8:dr-smith\n"
+      "email=25:dr.smith@hospital.example\n"
+      "tenant=7:st-mary\n"
+      "team=0:\n"
+      "client_address=17:[2001:db8::1]:443\n"
+      "user_agent=22:curl/8 \"quoted\"\n"
+      "seq=1\n"
+      "\n"
+      "method=4:POST\n"
+      "route=6:openai\n"
+      "path=20:/v1/chat/completions\n"
+      "model=13:gpt-4-medical\n"
+      "mcp_method=10:tools/call\n"
+      "mcp_tool=13:calendar.list\n"
+      "upstream=6:openai\n"
+      "decision=11:shadow_deny\n"
+      "reason=12:role_missing\n"
+      "status=403\n"
+      "input_tokens=0\n"
+      "output_tokens=1000000\n"
+      "cost_micro_usd=-9223372036854775808\n"
+      "latency_us=9\n"
+      "upstream_latency_us=10\n"
+      "request_bytes=99999999999\n"
+      "response_bytes=-42\n"
+      "pii=15:email:2,phone:1\n"
+      "checkpoint=8:periodic\n"
+      "key_id=3:kid\n"
+      "signature=300:"
+      "ssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssss"
+      "ssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssss"
+      "ssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssss"
+      "ssssssssssssssssssssssss\n"
+      "prev_hash=64:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n";
+  EXPECT_EQ(canonical_encoding(full()), expected);
+  EXPECT_EQ(compute_hash(full()),
+            "f2b8eaa0c0bf80a1f79f5f9c0e0726dc29161fadf97c05af0e7ddd671f49e8c8");
+}
+
+// The encoding as documented, written the plain way: the reference for the writer's encoder.
+std::string reference_encoding(const Entry& entry) {
+  std::string out = "gwaudit1\n";
+  for (const Field& field : fields()) {
+    if (field.name == "hash") continue;
+    out += std::string(field.name) + "=";
+    if (field.number != nullptr) {
+      out += std::to_string(entry.*field.number);
+    } else {
+      out += std::to_string((entry.*field.text).size()) + ":" + entry.*field.text;
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+// One buffer reused entry after entry (longer, shorter, empty fields, a stale hash) gives the
+// same bytes and hash as a fresh encoding and as the reference.
+TEST(RecordTest, ReusedBuffersEncodeEveryEntryLikeTheReference) {
+  std::vector<char> buffer;
+  std::string hash = "stale";
+  std::vector<Entry> entries{full(), sample(), Entry{}, full(), sample()};
+  entries[3].signature = std::string(5000, 'x');
+  entries[4].user_agent = std::string(1, '\0');
+  for (const Entry& e : entries) {
+    EXPECT_EQ(canonical_encoding(e, buffer), reference_encoding(e));
+    EXPECT_EQ(canonical_encoding(e), reference_encoding(e));
+    compute_hash(e, buffer, hash);
+    EXPECT_EQ(hash, crypto::sha256_hex(reference_encoding(e)));
+    EXPECT_EQ(hash, compute_hash(e));
+  }
 }
 
 // Length prefixes make field boundaries unambiguous: moving bytes between fields changes the hash.

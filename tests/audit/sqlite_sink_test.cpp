@@ -139,6 +139,73 @@ TEST(SqliteSinkTest, CommitStoresTheBatchAndSyncFlushesIt) {
   EXPECT_TRUE(verify_entries(*stored, nullptr).ok);
 }
 
+// Rows go in through INSERTs of 32, 16, ..., 1 rows: whatever the batch size, every row is
+// stored exactly, in chain order, and the chain verifies.
+TEST(SqliteSinkTest, BatchesOfAnySizeStoreEveryRowInOrder) {
+  test::TempDir dir;
+  auto sink = make_sqlite_sink(SqliteConfig{dir.file("audit.sqlite")});
+  auto head = sink->open("gw-1");
+  ASSERT_TRUE(head) << head.error().detail;
+  Chain chain("gw-1", *head);
+  std::vector<Entry> all;
+  for (std::size_t size : {1, 2, 15, 16, 17, 31, 32, 33, 64, 69, 256, 300}) {
+    std::vector<Entry> batch;
+    for (std::size_t i = 0; i < size; ++i) {
+      Entry e = record("b" + std::to_string(size) + "-" + std::to_string(i), "alice", "allow");
+      e.latency_us = static_cast<std::int64_t>(i);
+      e.user_agent = std::string(i % 40, 'a');  // rows of different lengths
+      chain.append(e);
+      batch.push_back(e);
+    }
+    ASSERT_TRUE(sink->commit(batch)) << size;
+    all.insert(all.end(), batch.begin(), batch.end());
+    auto stored = read_sqlite(dir.file("audit.sqlite"));
+    ASSERT_TRUE(stored) << stored.error().detail;
+    ASSERT_EQ(*stored, all) << "after a batch of " << size;
+  }
+  ASSERT_TRUE(sink->sync());
+  EXPECT_TRUE(verify_entries(all, nullptr).ok);
+  auto reopened = make_sqlite_sink(SqliteConfig{dir.file("audit.sqlite")});
+  auto head2 = reopened->open("gw-1");
+  ASSERT_TRUE(head2);
+  EXPECT_EQ(head2->seq, static_cast<std::int64_t>(all.size()));
+  EXPECT_EQ(head2->hash, all.back().hash);
+}
+
+// A batch is stored all or none, also when a row of a later multi-row INSERT fails.
+TEST(SqliteSinkTest, FailingRowLeavesNothingOfItsBatch) {
+  test::TempDir dir;
+  const std::string path = dir.file("audit.sqlite");
+  auto sink = make_sqlite_sink(SqliteConfig{path});
+  auto head = sink->open("gw-1");
+  ASSERT_TRUE(head) << head.error().detail;
+  Chain chain("gw-1", *head);
+  std::vector<Entry> first{record("a", "alice", "allow")};
+  chain.append(first[0]);
+  ASSERT_TRUE(sink->commit(first));
+  ASSERT_EQ(sqlite3_cli(path,
+                        "CREATE TRIGGER refuse BEFORE INSERT ON audit_log WHEN "
+                        "NEW.request_id = 'x40' BEGIN SELECT RAISE(ABORT, 'refused'); END"),
+            0);
+  std::vector<Entry> batch;  // 32 + 16 + 1 rows; the refused one is in the 16-row INSERT
+  for (int i = 0; i < 49; ++i) batch.push_back(record("x" + std::to_string(i), "bob", "deny"));
+  Chain attempt = chain;
+  for (Entry& e : batch) attempt.append(e);
+  auto result = sink->commit(batch);
+  ASSERT_FALSE(result);
+  EXPECT_NE(result.error().detail.find("refused"), std::string::npos) << result.error().detail;
+  auto stored = read_sqlite(path);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(*stored, first);
+  // The same batch goes in once the trigger is gone (the sink's statements are re-prepared).
+  ASSERT_EQ(sqlite3_cli(path, "DROP TRIGGER refuse"), 0);
+  ASSERT_TRUE(sink->commit(batch));
+  stored = read_sqlite(path);
+  ASSERT_TRUE(stored);
+  ASSERT_EQ(stored->size(), 50u);
+  EXPECT_TRUE(verify_entries(*stored, nullptr).ok);
+}
+
 TEST(SqliteSinkTest, RestartStartsNewSegmentLinkedToStoredHead) {
   test::TempDir dir;
   auto config = sqlite_config(dir);
