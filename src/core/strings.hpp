@@ -11,8 +11,6 @@ namespace gw {
 bool iequals(std::string_view a, std::string_view b) noexcept;
 std::string to_lower(std::string_view s);
 std::string_view trim(std::string_view s) noexcept;
-// Splits on any of `separators`, dropping empty pieces.
-std::vector<std::string> split(std::string_view s, std::string_view separators);
 std::string join(const std::vector<std::string>& parts, std::string_view separator);
 // True when the value holds no byte that could split or forge an HTTP header (CR, LF, NUL and
 // other controls except horizontal tab).

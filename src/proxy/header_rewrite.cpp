@@ -46,13 +46,6 @@ bool is_replaced_by_gateway(std::string_view lower) {
 // 7.6.1). Views into the fields, no copies: most messages carry one such value or none.
 class ConnectionOptions {
  public:
-  ConnectionOptions() = default;
-  template <class Range, class NameOf, class ValueOf>
-  ConnectionOptions(const Range& fields, NameOf name_of, ValueOf value_of) {
-    for (const auto& field : fields) {
-      if (iequals(name_of(field), "connection")) add(value_of(field));
-    }
-  }
   void add(std::string_view value) { values_.push_back(value); }
 
   bool names(std::string_view field) const noexcept {
@@ -176,9 +169,10 @@ void write_identity_headers(const Identity& id, const IdentityHeaderNames& names
 void build_upstream_headers(const RequestContext& ctx, const UpstreamConfig& up,
                             const IdentityHeaderNames& names, std::string_view assertion,
                             std::string& out) {
-  const ConnectionOptions listed(
-      ctx.headers, [](const HeaderView& h) { return h.first; },
-      [](const HeaderView& h) { return h.second; });
+  ConnectionOptions listed;
+  for (const auto& [name, value] : ctx.headers) {
+    if (iequals(name, "connection")) listed.add(value);
+  }
   std::string forwarded_for;
   std::array<char, kMaxKnownName> buf;
   for (const auto& [name, value] : ctx.headers) {
