@@ -18,6 +18,7 @@
 
 #include "core/strings.hpp"
 #include "http/read.hpp"
+#include "http/request_head.hpp"
 #include "proxy/forward.hpp"
 #include "server/runtime.hpp"
 
@@ -52,13 +53,6 @@ std::string error_body(Reason reason, std::string_view detail) {
   json::object body;
   body["error"] = std::move(error);
   return json::serialize(body);
-}
-
-template <class Fields>
-void collect_headers(RequestContext& ctx, const Fields& fields) {
-  ctx.headers.clear();
-  ctx.headers.reserve(16);
-  for (const auto& field : fields) ctx.headers.emplace_back(field.name_string(), field.value());
 }
 
 // Per-thread caches of metric references: registry lookups take a lock. Looked up by
@@ -255,7 +249,8 @@ class Session {
         slot_(slot),
         client_(std::move(client)),
         is_tls_(is_tls),
-        is_admin_(is_admin) {}
+        is_admin_(is_admin),
+        head_({rt.config.server.max_header_bytes, rt.config.server.max_body_bytes}) {}
 
   net::awaitable<void> run() {
     bool first = true;
@@ -277,32 +272,30 @@ class Session {
   }
 
   net::awaitable<bool> handle_one(bool first) {
-    std::optional<bhttp::request_parser<bhttp::empty_body>> head;
-    head.emplace();
-    head->header_limit(static_cast<std::uint32_t>(settings().max_header_bytes));
-    head->body_limit(settings().max_body_bytes);
+    head_.reset();
     slot_.idle = true;
     boost::system::error_code ec;
+    bool got_some = false;
     {
       http::Deadline::Scope timed(deadline_,
                                   first ? settings().header_read_timeout : settings().idle_timeout);
-      ec = timed.check(co_await http::read_header(stream_, buffer_, *head));
+      ec = timed.check(co_await http::read_request_head(stream_, buffer_, head_, got_some));
     }
     slot_.idle = false;
-    if (ec) co_return co_await reject_unreadable(ec, head->got_some());
+    if (ec) co_return co_await reject_unreadable(ec, got_some);
 
-    auto& req = head->get();
     RequestContext ctx;
     begin(ctx);
-    ctx.method = std::string(req.method_string());
-    ctx.target = std::string(req.target());
-    collect_headers(ctx, req.base());
+    ctx.method = std::string(head_.method());
+    ctx.target = std::string(head_.target());
+    ctx.headers.reserve(head_.fields().size());
+    for (const auto& field : head_.fields()) ctx.headers.emplace_back(field.name, field.value);
     const auto client_id = ctx.header("x-request-id");
     ctx.request_id =
         proxy::accept_request_id(client_id) ? std::string(client_id) : new_request_id();
-    const unsigned version = req.version();
-    bool keep_alive = req.keep_alive() && !rt_.draining.load();
-    const bool has_body = !head->is_done();
+    const unsigned version = head_.version();
+    bool keep_alive = head_.keep_alive() && !rt_.draining.load();
+    const bool has_body = head_.has_body();
 
     if (ctx.target.size() > settings().max_target_bytes) {
       co_await reply_local(ctx,
@@ -336,7 +329,7 @@ class Session {
     for (Stage* stage : rt_.stage_list) {
       if (!body_read && stage->needs_body(ctx)) {
         body_read = true;
-        auto read = co_await read_body(head, buffered, ctx);
+        auto read = co_await read_body(buffered, ctx);
         if (!read) {
           verdict = Verdict::reject(read.error().reason, read.error().detail);
           keep_alive = false;
@@ -362,9 +355,9 @@ class Session {
 
     std::optional<bhttp::request_parser<bhttp::buffer_body>> streamed;
     if (!body_read) {
-      const auto length = head->content_length();
+      const auto length = head_.content_length();
       if (length && *length <= kBufferSmallBodies) {
-        auto read = co_await read_body(head, buffered, ctx);
+        auto read = co_await read_body(buffered, ctx);
         if (!read) {
           co_await reply_local(ctx, Verdict::reject(read.error().reason, read.error().detail),
                                version, false);
@@ -373,8 +366,15 @@ class Session {
         }
       } else {
         co_await send_continue(ctx);
-        streamed.emplace(std::move(*head));
-        collect_headers(ctx, streamed->get().base());
+        streamed.emplace();
+        streamed->body_limit(settings().max_body_bytes);
+        http::prime_body_parser(head_, *streamed, ec);
+        if (ec) {
+          co_await reply_local(ctx, Verdict::reject(Reason::BadRequest, ec.message()), version,
+                               false);
+          complete(ctx);
+          co_return false;
+        }
       }
     }
     if (settings().server_timing) {
@@ -460,18 +460,20 @@ class Session {
   }
 
   net::awaitable<Result<void>> read_body(
-      std::optional<bhttp::request_parser<bhttp::empty_body>>& head,
       std::optional<bhttp::request_parser<bhttp::string_body>>& buffered, RequestContext& ctx) {
-    if (head->is_done()) {
+    if (!head_.has_body()) {
       ctx.body_buffered = true;
       co_return Result<void>{};
     }
     co_await send_continue(ctx);
-    buffered.emplace(std::move(*head));
+    buffered.emplace();
     buffered->body_limit(settings().max_body_bytes);
-    collect_headers(ctx, buffered->get().base());
-    http::Deadline::Scope timed(deadline_, settings().body_read_timeout);
-    const auto ec = timed.check(co_await http::read_message(stream_, buffer_, *buffered));
+    boost::system::error_code ec;
+    http::prime_body_parser(head_, *buffered, ec);
+    if (!ec) {
+      http::Deadline::Scope timed(deadline_, settings().body_read_timeout);
+      ec = timed.check(co_await http::read_message(stream_, buffer_, *buffered));
+    }
     if (ec) {
       if (ec == bhttp::error::body_limit) {
         co_return make_error(
@@ -655,6 +657,7 @@ class Session {
   bool is_tls_;
   bool is_admin_;
   beast::flat_buffer buffer_;
+  http::RequestHead head_;  // the current request's head; ctx.headers are views into it
 };
 
 // Registers the connection with its worker for the whole session.

@@ -8,13 +8,21 @@ import {
 } from './lib/index.mjs';
 
 describe('routing, limits and upstream failures', () => {
-  let idp; let calendar; let evil; let redirector; let blackhole; let gw; let token;
+  let idp; let calendar; let evil; let redirector; let blackhole; let recorder; let gw; let token;
 
   before(async () => {
     idp = await startIdp();
     calendar = await startCalendar();
     evil = await startUpstream((req, res) => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end('evil upstream reached'); });
     blackhole = await startBlackhole();
+    recorder = await startUpstream((req, res) => {
+      const parts = [];
+      req.on('data', (d) => parts.push(d));
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ body: Buffer.concat(parts).toString('latin1') }));
+      });
+    });
     const downPort = await freePort();
     redirector = await startUpstream((req, res) => {
       res.writeHead(302, { location: `${evil.url}/stolen`, 'content-type': 'text/plain' });
@@ -28,6 +36,7 @@ describe('routing, limits and upstream failures', () => {
         down: { url: `http://127.0.0.1:${downPort}`, connect_timeout: '2s', response_timeout: '5s' },
         hang: { url: blackhole.url, connect_timeout: '2s', response_timeout: '2s' },
         redirector: redirector.url,
+        recorder: recorder.url,
       },
       routes: [
         { name: 'calendar', prefix: '/calendar', methods: ['GET'], upstream: 'calendar' },
@@ -35,13 +44,14 @@ describe('routing, limits and upstream failures', () => {
         { name: 'down', prefix: '/down', upstream: 'down' },
         { name: 'hang', prefix: '/hang', upstream: 'hang' },
         { name: 'redirect', prefix: '/redirect', upstream: 'redirector' },
+        { name: 'framing', prefix: '/framing', upstream: 'recorder' },
       ],
     }));
     token = await idp.token();
   });
   after(async () => {
     const r = await gw?.stop();
-    await Promise.all([idp?.stop(), calendar?.close(), evil?.close(), blackhole?.close(), redirector?.close()]);
+    await Promise.all([idp?.stop(), calendar?.close(), evil?.close(), blackhole?.close(), redirector?.close(), recorder?.close()]);
     if (r) assert.equal(r.code, 0, `gateway exit ${JSON.stringify(r)}\n${gw.tail()}`);
   });
 
@@ -109,6 +119,33 @@ describe('routing, limits and upstream failures', () => {
     const small = await gw.request('/upload/echo', { token, method: 'POST', body: 'x'.repeat(1000), headers: { 'content-type': 'text/plain' } });
     expectStatus(small, 200, gw);
     assert.equal(small.json.method, 'POST');
+  });
+
+  it('ambiguous body framing and malformed heads are 400 bad_request and never forwarded', async () => {
+    const bad = [
+      // Both framings: the request-smuggling shape, in either order.
+      [['Content-Length: 5', 'Transfer-Encoding: chunked'], '0\r\n\r\n'],
+      [['Transfer-Encoding: chunked', 'Content-Length: 5'], '0\r\n\r\n'],
+      [['Transfer-Encoding: gzip, chunked'], '0\r\n\r\n'],
+      [['Transfer-Encoding: chunked', 'Transfer-Encoding: chunked'], '0\r\n\r\n'],
+      [['Content-Length: 5', 'Content-Length: 6'], 'hello'],
+      [['Content-Length: 5', 'X-Folded: a', ' b'], 'hello'],
+      [['Content-Length: 5', 'X-Bad : a'], 'hello'],
+    ];
+    for (const [headers, body] of bad) {
+      const res = await raw('/framing/upload', headers, { method: 'POST', body });
+      expectError(res, 400, 'bad_request', gw);
+      assert.match(res.json.error.message, /^malformed HTTP request: /, headers.join(' | '));
+    }
+    assert.equal(recorder.server.requests.length, 0);
+  });
+
+  it('a chunked request body is forwarded whole', async () => {
+    const res = await raw('/framing/upload', ['Transfer-Encoding: chunked'],
+      { method: 'POST', body: '5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n' });
+    expectStatus(res, 200, gw);
+    assert.equal(res.json.body, 'hello world');
+    assert.equal(recorder.server.requests.length, 1);
   });
 
   it('an upstream that refuses connections is 502 upstream_unavailable (JSON)', async () => {
