@@ -13,8 +13,8 @@
 #include <span>
 
 #include "core/stage.hpp"
+#include "http/head.hpp"
 #include "http/read.hpp"
-#include "http/response_parser.hpp"
 #include "proxy/proxy.hpp"
 
 namespace gw::proxy {
@@ -319,12 +319,11 @@ class Forwarder {
 
     // Interim 1xx answers (other than 101, which we never ask for) are skipped.
     while (true) {
-      parser_.emplace();
-      parser_->header_limit(64 * 1024);
-      parser_->body_limit(boost::none);
-      if (r_.ctx.method == "HEAD") parser_->skip(true);
+      response_head_.reset();
       http::Deadline::Scope timed(deadline, up_->response_timeout);
-      const auto ec = timed.check(co_await http::read_header(stream, conn_->buffer, *parser_));
+      bool got_some = false;
+      auto ec =
+          timed.check(co_await http::read_head(stream, conn_->buffer, response_head_, got_some));
       if (ec) {
         stale_ = (ec == bhttp::error::end_of_stream || ec == net::error::connection_reset ||
                   ec == net::error::eof) &&
@@ -342,8 +341,16 @@ class Forwarder {
         }
         co_return upstream_error(*up_, "reading the response", ec);
       }
-      const int status = parser_->status();
+      const int status = response_head_.status();
       if (status >= 100 && status < 200 && status != 101) continue;
+      parser_.emplace();
+      parser_->body_limit(boost::none);
+      http::prime_body_parser(response_head_, r_.ctx.method == "HEAD", *parser_, ec);
+      if (ec) {
+        co_return make_error(Reason::UpstreamProtocolError,
+                             "upstream " + up_->name + " sent an invalid response: " + ec.message(),
+                             Origin::Upstream);
+      }
       break;
     }
     co_return Result<void>{};
@@ -358,8 +365,8 @@ class Forwarder {
   }
 
   ResponseHeadSpec response_spec(int status, Framing framing, bool keep_alive) const {
-    return ResponseHeadSpec{r_.client_version, status,  parser_->reason(),
-                            parser_->fields(), framing, keep_alive};
+    return ResponseHeadSpec{r_.client_version,       status,  response_head_.reason(),
+                            response_head_.fields(), framing, keep_alive};
   }
 
   // Writes `piece` to the client; false (with the error recorded) when the client is gone.
@@ -380,10 +387,10 @@ class Forwarder {
   template <class Stream>
   net::awaitable<void> relay_response(Stream& upstream) {
     auto& ctx = r_.ctx;
-    const int status = parser_->status();
+    const int status = response_head_.status();
     result_.status = status;
     ctx.status = status;
-    const std::string_view content_type = parser_->value(bhttp::field::content_type);
+    const std::string_view content_type = response_head_.value(bhttp::field::content_type);
     ResponseHead rh{status, content_type, content_type.substr(0, 17) == "text/event-stream"};
     for (auto* stage : r_.stages) stage->on_response_head(ctx, rh);
     // Token usage is read only from AI APIs' answers.
@@ -504,6 +511,7 @@ class Forwarder {
   http::ConnectionPtr conn_;
   std::string head_;  // the request head, then the response head
   bool request_chunked_ = false;
+  http::ResponseHead response_head_{64 * 1024};
   std::optional<http::ResponseParser> parser_;
   RelayBuffer buffer_;
   ForwardResult result_;

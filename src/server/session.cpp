@@ -17,8 +17,8 @@
 #include <unordered_map>
 
 #include "core/strings.hpp"
+#include "http/head.hpp"
 #include "http/read.hpp"
-#include "http/request_head.hpp"
 #include "proxy/forward.hpp"
 #include "server/runtime.hpp"
 
@@ -279,7 +279,7 @@ class Session {
     {
       http::Deadline::Scope timed(deadline_,
                                   first ? settings().header_read_timeout : settings().idle_timeout);
-      ec = timed.check(co_await http::read_request_head(stream_, buffer_, head_, got_some));
+      ec = timed.check(co_await http::read_head(stream_, buffer_, head_, got_some));
     }
     slot_.idle = false;
     if (ec) co_return co_await reject_unreadable(ec, got_some);

@@ -1,9 +1,10 @@
-#include "http/request_head.hpp"
+#include "http/head.hpp"
 
 #include <gtest/gtest.h>
 
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <string>
 
@@ -268,6 +269,120 @@ TEST(RequestHeadTest, PrimesBeastsParserForTheBody) {
   sized.body_limit(3);
   prime_body_parser(head, sized, ec);
   EXPECT_EQ(ec, bhttp::error::body_limit);
+}
+
+}  // namespace
+}  // namespace gw::http
+
+namespace gw::http {
+namespace {
+
+namespace bhttp = boost::beast::http;
+using boost::system::error_code;
+
+error_code parse_response(std::string_view input) {
+  ResponseHead head(8192);
+  error_code ec;
+  head.parse(input, ec);
+  return ec;
+}
+
+TEST(ResponseHeadTest, KeepsTheHeadAsReceivedAfterTheInputIsGone) {
+  ResponseHead head(8192);
+  std::string input =
+      "HTTP/1.1 201 Made It\r\nContent-Type: application/json\r\nX-Custom: a b\r\n"
+      "set-cookie: 1\r\nSet-Cookie: 2\r\nContent-Length: 0\r\n\r\n";
+  const std::size_t head_size = input.size();
+  input += "HTTP/1.1 200 OK\r\n";  // what follows stays with the caller
+  error_code ec;
+  EXPECT_EQ(head.parse(input, ec), head_size);
+  ASSERT_FALSE(ec) << ec.message();
+  input.assign(input.size(), 'x');
+
+  EXPECT_EQ(head.status(), 201);
+  EXPECT_EQ(head.reason(), "Made It");
+  const auto fields = head.fields();
+  ASSERT_EQ(fields.size(), 5u);
+  EXPECT_EQ(fields[0].id, bhttp::field::content_type);
+  EXPECT_EQ(fields[0].name, "Content-Type");
+  EXPECT_EQ(fields[0].value, "application/json");
+  EXPECT_EQ(fields[1].id, bhttp::field::unknown);
+  EXPECT_EQ(fields[1].name, "X-Custom");
+  EXPECT_EQ(fields[1].value, "a b");
+  EXPECT_EQ(fields[2].name, "set-cookie");
+  EXPECT_EQ(fields[3].value, "2");
+  EXPECT_EQ(head.value(bhttp::field::set_cookie), "1");  // the first of several
+  EXPECT_EQ(head.value(bhttp::field::location), "");
+  EXPECT_EQ(head.content_length(), 0u);
+  EXPECT_TRUE(head.keep_alive());
+}
+
+TEST(ResponseHeadTest, WaitsForTheWholeHeadWhereverTheInputIsCut) {
+  const std::string input = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-A: 1\r\n\r\n";
+  for (std::size_t cut = 0; cut < input.size(); ++cut) {
+    ResponseHead head(8192);
+    for (std::size_t n = 1; n <= cut; ++n) {
+      error_code ec;
+      EXPECT_EQ(head.parse(std::string_view(input).substr(0, n), ec), 0u);
+      ASSERT_EQ(ec, bhttp::error::need_more) << "at " << n;
+    }
+    error_code ec;
+    EXPECT_EQ(head.parse(input, ec), input.size());
+    ASSERT_FALSE(ec) << "cut at " << cut;
+    EXPECT_EQ(head.value(bhttp::field::unknown), "1");
+  }
+}
+
+TEST(ResponseHeadTest, ReadsStatusLinesWithAndWithoutReason) {
+  ResponseHead head(8192);
+  error_code ec;
+  head.parse("HTTP/1.1 404\r\n\r\n", ec);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(head.status(), 404);
+  EXPECT_EQ(head.reason(), "");
+  head.reset();
+  head.parse("HTTP/1.0 503 Service Unavailable\r\n\r\n", ec);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(head.status(), 503);
+  EXPECT_EQ(head.reason(), "Service Unavailable");
+  EXPECT_FALSE(head.keep_alive());
+}
+
+TEST(ResponseHeadTest, ReadsFraming) {
+  ResponseHead head(8192);
+  error_code ec;
+  head.parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", ec);
+  ASSERT_FALSE(ec);
+  EXPECT_TRUE(head.chunked());
+  EXPECT_TRUE(head.keep_alive());
+  head.reset();
+  // A coding other than chunked last: the body runs to the end of the connection.
+  head.parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", ec);
+  ASSERT_FALSE(ec);
+  EXPECT_FALSE(head.chunked());
+  EXPECT_FALSE(head.keep_alive());
+}
+
+TEST(ResponseHeadTest, MalformedHeadsAreErrorsNotCrashes) {
+  EXPECT_EQ(parse_response("GET / HTTP/1.1\r\n\r\n"), bhttp::error::bad_version);
+  EXPECT_EQ(parse_response("HTTP/2 200 OK\r\n\r\n"), bhttp::error::bad_version);
+  EXPECT_EQ(parse_response("HTTP/1.1 2000 OK\r\n\r\n"), bhttp::error::bad_status);
+  EXPECT_EQ(parse_response("HTTP/1.1 20x OK\r\n\r\n"), bhttp::error::bad_status);
+  EXPECT_EQ(parse_response("HTTP/1.1 099 Low\r\n\r\n"), bhttp::error::bad_status);
+  EXPECT_EQ(parse_response("HTTP/1.1 200 O\x01K\r\n\r\n"), bhttp::error::bad_reason);
+  EXPECT_EQ(parse_response("HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n"), bhttp::error::bad_field);
+  EXPECT_EQ(parse_response("HTTP/1.1 200 OK\r\nX: 1\r\n 2\r\n\r\n"), bhttp::error::bad_obs_fold);
+  EXPECT_EQ(parse_response("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"),
+            bhttp::error::multiple_content_length);
+  EXPECT_EQ(parse_response("HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n"),
+            bhttp::error::bad_content_length);
+  EXPECT_EQ(
+      parse_response("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n"),
+      bhttp::error::bad_transfer_encoding);
+  ResponseHead small(64);
+  error_code ec;
+  small.parse("HTTP/1.1 200 OK\r\nX-Big: " + std::string(100, 'a') + "\r\n\r\n", ec);
+  EXPECT_EQ(ec, bhttp::error::header_limit);
 }
 
 }  // namespace
