@@ -3,12 +3,14 @@
 // Forwarding one request to its upstream and relaying the answer to the client. A template
 // over the client's stream type (plain TCP or TLS); included by the server only.
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <cstring>
 #include <optional>
 #include <span>
 
@@ -343,9 +345,19 @@ class Forwarder {
       }
       const int status = response_head_.status();
       if (status >= 100 && status < 200 && status != 101) continue;
-      parser_.emplace();
-      parser_->body_limit(boost::none);
-      http::prime_body_parser(response_head_, r_.ctx.method == "HEAD", *parser_, ec);
+      // A sized body (or none) is counted here; Beast decodes chunked bodies and reads those
+      // that run to the end of the connection.
+      parser_.reset();
+      body_left_.reset();
+      if (r_.ctx.method == "HEAD" || status == 204 || status == 304 || status < 200) {
+        body_left_ = 0;
+      } else if (!response_head_.chunked() && response_head_.content_length()) {
+        body_left_ = *response_head_.content_length();
+      } else {
+        parser_.emplace();
+        parser_->body_limit(boost::none);
+        http::prime_body_parser(response_head_, false, *parser_, ec);
+      }
       if (ec) {
         co_return make_error(Reason::UpstreamProtocolError,
                              "upstream " + up_->name + " sent an invalid response: " + ec.message(),
@@ -404,7 +416,7 @@ class Forwarder {
 
     if (wants_body && has_body) {
       std::string body;
-      while (!parser_->is_done()) {
+      while (!body_done()) {
         auto n = co_await read_piece(upstream);
         if (!n) co_return;
         body.append(buffer_.data(), *n);
@@ -434,7 +446,7 @@ class Forwarder {
     Framing framing;
     bool keep_alive = r_.client_keep_alive;
     if (has_body) {
-      if (auto length = parser_->content_length()) {
+      if (auto length = response_head_.content_length()) {
         framing = Framing::sized(*length);
       } else if (r_.client_version >= 11) {
         framing = Framing::chunked();
@@ -442,7 +454,7 @@ class Forwarder {
         keep_alive = false;  // HTTP/1.0 client: the end of the body is the end of the connection
       }
     } else if (ctx.method == "HEAD") {
-      if (auto length = parser_->content_length()) framing = Framing::sized(*length);
+      if (auto length = response_head_.content_length()) framing = Framing::sized(*length);
     }
     const bool chunked = framing.kind == Framing::Kind::Chunked;
     head_.clear();
@@ -450,7 +462,7 @@ class Forwarder {
     bool head_sent = false;
     while (true) {
       std::size_t got = 0;
-      if (has_body && !parser_->is_done()) {
+      if (has_body && !body_done()) {
         // Streams start flowing as soon as the head is known; a body already buffered with
         // the head leaves with it in one write.
         if (!head_sent && conn_->buffer.size() == 0) {
@@ -461,7 +473,7 @@ class Forwarder {
         if (!n) co_return;
         got = *n;
       }
-      const bool done = !has_body || parser_->is_done();
+      const bool done = !has_body || body_done();
       const std::string_view data(buffer_.data(), got);
       if (got) {
         if (reads_usage) usage.feed(data);
@@ -485,9 +497,12 @@ class Forwarder {
     result_.client_keep_alive = keep_alive;
   }
 
+  bool body_done() const { return body_left_ ? *body_left_ == 0 : parser_->is_done(); }
+
   // Reads the next piece of the upstream body into buffer_; nullopt after a failure (recorded).
   template <class Stream>
   net::awaitable<std::optional<std::size_t>> read_piece(Stream& upstream) {
+    if (body_left_) co_return co_await read_sized_piece(upstream);
     parser_->set_body_buffer(buffer_.data(), buffer_.size());
     http::Deadline::Scope timed(*conn_->deadline, up_->response_timeout);
     const auto ec = timed.check(co_await http::read_some(upstream, conn_->buffer, *parser_));
@@ -499,8 +514,40 @@ class Forwarder {
     co_return buffer_.size() - parser_->body_room();
   }
 
+  // The same for a body of known size: what the connection's buffer holds first, then reads
+  // straight into buffer_, never past the body's end.
+  template <class Stream>
+  net::awaitable<std::optional<std::size_t>> read_sized_piece(Stream& upstream) {
+    auto& in = conn_->buffer;
+    const std::size_t room =
+        static_cast<std::size_t>(std::min<std::uint64_t>(buffer_.size(), *body_left_));
+    std::size_t n = 0;
+    if (in.size() != 0) {
+      n = std::min(room, in.size());
+      std::memcpy(buffer_.data(), in.data().data(), n);
+      in.consume(n);
+    } else {
+      http::Deadline::Scope timed(*conn_->deadline, up_->response_timeout);
+      auto [read_ec, read] =
+          co_await upstream.async_read_some(net::buffer(buffer_.data(), room), kTuple);
+      auto ec = timed.check(read_ec);
+      if (ec == net::error::eof) ec = bhttp::error::partial_message;
+      if (ec) {
+        result_.error = upstream_error(*up_, "reading the response body", ec);
+        conn_.reset();
+        co_return std::nullopt;
+      }
+      n = read;
+    }
+    *body_left_ -= n;
+    co_return n;
+  }
+
   void release_upstream() {
-    if (conn_ && parser_->is_done() && parser_->keep_alive()) {
+    // A 101 hands the connection over to another protocol: never back into the pool.
+    const bool reusable = body_done() && response_head_.status() != 101 &&
+                          (body_left_ ? response_head_.keep_alive() : parser_->keep_alive());
+    if (conn_ && reusable) {
       r_.pool.release(*up_, std::move(conn_));
     }
     conn_.reset();
@@ -512,7 +559,8 @@ class Forwarder {
   std::string head_;  // the request head, then the response head
   bool request_chunked_ = false;
   http::ResponseHead response_head_{64 * 1024};
-  std::optional<http::ResponseParser> parser_;
+  std::optional<std::uint64_t> body_left_;      // set when the body is sized (or absent)
+  std::optional<http::ResponseParser> parser_;  // otherwise: chunked, or to the connection's end
   RelayBuffer buffer_;
   ForwardResult result_;
   bool stale_ = false;

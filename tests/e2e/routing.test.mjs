@@ -8,13 +8,23 @@ import {
 } from './lib/index.mjs';
 
 describe('routing, limits and upstream failures', () => {
-  let idp; let calendar; let evil; let redirector; let blackhole; let recorder; let gw; let token;
+  let idp; let calendar; let evil; let redirector; let blackhole; let recorder; let bulk; let gw; let token;
 
   before(async () => {
     idp = await startIdp();
     calendar = await startCalendar();
     evil = await startUpstream((req, res) => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end('evil upstream reached'); });
     blackhole = await startBlackhole();
+    bulk = await startUpstream((req, res) => {
+      if (req.url === '/bulk/cut') {  // promises 100000 bytes, sends 1000, then hangs up
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 100000 });
+        res.write(Buffer.alloc(1000, 'c'), () => req.socket.destroy());
+        return;
+      }
+      const big = Buffer.alloc(3 * 1024 * 1024, 'abcdefghij');
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': big.length });
+      res.end(req.method === 'HEAD' ? undefined : big);
+    });
     recorder = await startUpstream((req, res) => {
       const parts = [];
       req.on('data', (d) => parts.push(d));
@@ -37,6 +47,7 @@ describe('routing, limits and upstream failures', () => {
         hang: { url: blackhole.url, connect_timeout: '2s', response_timeout: '2s' },
         redirector: redirector.url,
         recorder: recorder.url,
+        bulk: { url: bulk.url, response_timeout: '10s' },
       },
       routes: [
         { name: 'calendar', prefix: '/calendar', methods: ['GET'], upstream: 'calendar' },
@@ -45,13 +56,14 @@ describe('routing, limits and upstream failures', () => {
         { name: 'hang', prefix: '/hang', upstream: 'hang' },
         { name: 'redirect', prefix: '/redirect', upstream: 'redirector' },
         { name: 'framing', prefix: '/framing', upstream: 'recorder' },
+        { name: 'bulk', prefix: '/bulk', upstream: 'bulk' },
       ],
     }));
     token = await idp.token();
   });
   after(async () => {
     const r = await gw?.stop();
-    await Promise.all([idp?.stop(), calendar?.close(), evil?.close(), blackhole?.close(), redirector?.close(), recorder?.close()]);
+    await Promise.all([idp?.stop(), calendar?.close(), evil?.close(), blackhole?.close(), redirector?.close(), recorder?.close(), bulk?.close()]);
     if (r) assert.equal(r.code, 0, `gateway exit ${JSON.stringify(r)}\n${gw.tail()}`);
   });
 
@@ -146,6 +158,31 @@ describe('routing, limits and upstream failures', () => {
     expectStatus(res, 200, gw);
     assert.equal(res.json.body, 'hello world');
     assert.equal(recorder.server.requests.length, 1);
+  });
+
+  it('a sized response body is relayed whole; HEAD gets the length and no body', async () => {
+    const expected = Buffer.alloc(3 * 1024 * 1024, 'abcdefghij').toString('latin1');
+    for (let i = 0; i < 2; i++) {  // the second one on the pooled upstream connection
+      const res = await gw.request('/bulk/big', { token });
+      expectStatus(res, 200, gw);
+      assert.equal(res.headers.get('content-length'), String(expected.length));
+      assert.ok(res.text === expected, `body of ${res.text.length} bytes differs`);
+    }
+    const head = await gw.request('/bulk/big', { token, method: 'HEAD' });
+    expectStatus(head, 200, gw);
+    assert.equal(head.headers.get('content-length'), String(expected.length));
+    assert.equal(head.text, '');
+    assert.equal((await gw.request('/bulk/big', { token })).text.length, expected.length);
+  });
+
+  it('an upstream that hangs up mid-body cuts the client connection; the next request works', async () => {
+    const res = await raw('/bulk/cut');
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['content-length'], '100000');
+    assert.ok(res.body.length < 100000, `got ${res.body.length} bytes`);
+    const next = await gw.request('/bulk/big', { token });
+    expectStatus(next, 200, gw);
+    assert.equal(next.text.length, 3 * 1024 * 1024);
   });
 
   it('an upstream that refuses connections is 502 upstream_unavailable (JSON)', async () => {
