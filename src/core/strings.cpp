@@ -7,9 +7,8 @@ constexpr char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? char(c -
 
 }  // namespace
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
+bool iequals_same_size(const char* a, const char* b, std::size_t size) noexcept {
+  for (std::size_t i = 0; i < size; ++i) {
     if (lower(a[i]) != lower(b[i])) return false;
   }
   return true;

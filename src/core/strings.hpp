@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -7,8 +8,12 @@
 
 namespace gw {
 
-// ASCII case-insensitive equality, as HTTP header names and auth schemes compare.
-bool iequals(std::string_view a, std::string_view b) noexcept;
+// ASCII case-insensitive equality, as HTTP header names and auth schemes compare. Inline so
+// that the common answer, different lengths, costs no call.
+bool iequals_same_size(const char* a, const char* b, std::size_t size) noexcept;
+inline bool iequals(std::string_view a, std::string_view b) noexcept {
+  return a.size() == b.size() && iequals_same_size(a.data(), b.data(), a.size());
+}
 std::string to_lower(std::string_view s);
 std::string_view trim(std::string_view s) noexcept;
 std::string join(const std::vector<std::string>& parts, std::string_view separator);

@@ -46,23 +46,26 @@ bool is_replaced_by_gateway(std::string_view lower) {
 // 7.6.1). Views into the fields, no copies: most messages carry one such value or none.
 class ConnectionOptions {
  public:
-  void add(std::string_view value) { values_.push_back(value); }
+  // Keeps the option names of one Connection value (a comma-separated list).
+  void add(std::string_view value) {
+    std::size_t start = 0;
+    for (std::size_t i = 0; i <= value.size(); ++i) {
+      if (i == value.size() || value[i] == ',' || value[i] == ' ' || value[i] == '\t') {
+        if (i > start) names_.push_back(value.substr(start, i - start));
+        start = i + 1;
+      }
+    }
+  }
 
   bool names(std::string_view field) const noexcept {
-    for (std::string_view value : values_) {
-      while (!value.empty()) {
-        const std::size_t end = value.find_first_of(", \t");
-        const std::string_view token = value.substr(0, end);
-        if (!token.empty() && iequals(field, token)) return true;
-        if (end == std::string_view::npos) break;
-        value.remove_prefix(end + 1);
-      }
+    for (std::string_view name : names_) {
+      if (iequals(field, name)) return true;
     }
     return false;
   }
 
  private:
-  boost::container::small_vector<std::string_view, 2> values_;
+  boost::container::small_vector<std::string_view, 4> names_;
 };
 
 bool is_identity_header(std::string_view name, const IdentityHeaderNames& names) {
