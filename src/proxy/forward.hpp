@@ -186,7 +186,10 @@ class PieceBuffers {
 template <class ClientStream>
 class Forwarder {
  public:
-  explicit Forwarder(ForwardRequest<ClientStream>& r) : r_(r) {}
+  explicit Forwarder(ForwardRequest<ClientStream>& r)
+      : r_(r), has_finishing_(std::ranges::any_of(r.stages, [](const Stage* stage) {
+          return stage->has_finishing();
+        })) {}
 
   net::awaitable<ForwardResult> run() {
     auto& ctx = r_.ctx;
@@ -417,7 +420,8 @@ class Forwarder {
     if (wants_body && has_body) {
       std::string body;
       while (!body_done()) {
-        auto n = co_await read_piece(upstream);
+        std::optional<std::size_t> n = take_buffered();
+        if (!n) n = co_await read_piece(upstream);
         if (!n) co_return;
         body.append(buffer_.data(), *n);
         if (body.size() > r_.proxy.config().max_response_buffer_bytes) {
@@ -437,7 +441,11 @@ class Forwarder {
                           ctx, head_);
       ctx.response_bytes = body.size();
       release_upstream();
-      co_await finishing(status);
+      if (has_finishing_) {
+        co_await finishing(status);
+      } else {
+        result_.finishing_done = true;
+      }
       const bool written = co_await write_to_client(PieceBuffers(head_, body, false, true));
       result_.client_keep_alive = written && r_.client_keep_alive;
       co_return;
@@ -469,7 +477,8 @@ class Forwarder {
           if (!co_await write_to_client(PieceBuffers(head_, {}, false, false))) co_return;
           head_sent = true;
         }
-        auto n = co_await read_piece(upstream);
+        std::optional<std::size_t> n = take_buffered();
+        if (!n) n = co_await read_piece(upstream);
         if (!n) co_return;
         got = *n;
       }
@@ -485,7 +494,11 @@ class Forwarder {
         if (reads_usage) usage.finish(ctx.usage);
         release_upstream();
         // The last bytes wait until every stage is ready for the response to complete.
-        co_await finishing(status);
+        if (has_finishing_) {
+          co_await finishing(status);
+        } else {
+          result_.finishing_done = true;
+        }
       }
       if (!co_await write_to_client(
               PieceBuffers(head_sent ? std::string_view() : head_, data, chunked, done))) {
@@ -502,7 +515,7 @@ class Forwarder {
   // Reads the next piece of the upstream body into buffer_; nullopt after a failure (recorded).
   template <class Stream>
   net::awaitable<std::optional<std::size_t>> read_piece(Stream& upstream) {
-    if (body_left_) co_return co_await read_sized_piece(upstream);
+    if (body_left_) co_return co_await read_sized_piece(upstream);  // take_buffered() came first
     parser_->set_body_buffer(buffer_.data(), buffer_.size());
     http::Deadline::Scope timed(*conn_->deadline, up_->response_timeout);
     const auto ec = timed.check(co_await http::read_some(upstream, conn_->buffer, *parser_));
@@ -514,30 +527,34 @@ class Forwarder {
     co_return buffer_.size() - parser_->body_room();
   }
 
-  // The same for a body of known size: what the connection's buffer holds first, then reads
-  // straight into buffer_, never past the body's end.
+  // The next piece of a sized body when the connection's buffer already holds some of it (a
+  // body that arrived with its head): no read, no suspension.
+  std::optional<std::size_t> take_buffered() {
+    auto& in = conn_->buffer;
+    if (!body_left_ || in.size() == 0) return std::nullopt;
+    const std::size_t n =
+        static_cast<std::size_t>(std::min<std::uint64_t>({buffer_.size(), *body_left_, in.size()}));
+    std::memcpy(buffer_.data(), in.data().data(), n);
+    in.consume(n);
+    *body_left_ -= n;
+    return n;
+  }
+
+  // The same for a body of known size once the buffer is drained: reads straight into
+  // buffer_, never past the body's end.
   template <class Stream>
   net::awaitable<std::optional<std::size_t>> read_sized_piece(Stream& upstream) {
-    auto& in = conn_->buffer;
     const std::size_t room =
         static_cast<std::size_t>(std::min<std::uint64_t>(buffer_.size(), *body_left_));
-    std::size_t n = 0;
-    if (in.size() != 0) {
-      n = std::min(room, in.size());
-      std::memcpy(buffer_.data(), in.data().data(), n);
-      in.consume(n);
-    } else {
-      http::Deadline::Scope timed(*conn_->deadline, up_->response_timeout);
-      auto [read_ec, read] =
-          co_await upstream.async_read_some(net::buffer(buffer_.data(), room), kTuple);
-      auto ec = timed.check(read_ec);
-      if (ec == net::error::eof) ec = bhttp::error::partial_message;
-      if (ec) {
-        result_.error = upstream_error(*up_, "reading the response body", ec);
-        conn_.reset();
-        co_return std::nullopt;
-      }
-      n = read;
+    http::Deadline::Scope timed(*conn_->deadline, up_->response_timeout);
+    auto [read_ec, n] =
+        co_await upstream.async_read_some(net::buffer(buffer_.data(), room), kTuple);
+    auto ec = timed.check(read_ec);
+    if (ec == net::error::eof) ec = bhttp::error::partial_message;
+    if (ec) {
+      result_.error = upstream_error(*up_, "reading the response body", ec);
+      conn_.reset();
+      co_return std::nullopt;
     }
     *body_left_ -= n;
     co_return n;
@@ -559,6 +576,7 @@ class Forwarder {
   std::string head_;  // the request head, then the response head
   bool request_chunked_ = false;
   http::ResponseHead response_head_{64 * 1024};
+  const bool has_finishing_;                    // some stage waits before a response may complete
   std::optional<std::uint64_t> body_left_;      // set when the body is sized (or absent)
   std::optional<http::ResponseParser> parser_;  // otherwise: chunked, or to the connection's end
   RelayBuffer buffer_;
