@@ -13,15 +13,16 @@
 # per request, and its audit writer's and syncer's (threads gw-audit-write, gw-audit-sync, from
 # /proc) per record written: less sensitive than req/s to what else runs on the machine.
 # Loopback only; stops by itself.
-# Default: 3 rounds x 3 settings x 8s + warm-up, about 1.5 min.
+# Default: 3 rounds x 3 settings x 8s + warm-up, about 1.5 min. Its temporary directory (the
+# SQLite files grow by about 1 GB per run) is removed on exit, unless --keep.
 #
 #   bench/load/audit.sh [--binary PATH] [--rounds 3] [--duration 8s] [--threads 2]
-#                       [--connections 64] [--workers 1]
+#                       [--connections 64] [--workers 1] [--keep]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
 bin="$root/build/release/gatewaystack"
-rounds=3 duration=8s threads=2 connections=64 workers=1
+rounds=3 duration=8s threads=2 connections=64 workers=1 keep=0
 while (( $# )); do
   case "$1" in
     --binary) bin="$2"; shift ;;
@@ -30,7 +31,8 @@ while (( $# )); do
     --threads) threads="$2"; shift ;;
     --connections) connections="$2"; shift ;;
     --workers) workers="$2"; shift ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    --keep) keep=1 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "audit.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -50,6 +52,7 @@ pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if (( keep )); then echo "bench: kept $dir"; else rm -rf "$dir"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -170,7 +173,7 @@ per_item_us() {  # ticks, items -> microseconds of CPU per item ("-" without ite
 median() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{a[NR]=$1} END { if (NR%2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2 }'; }
 
 echo "bench: wrk -t$threads -c$connections -d$duration, $rounds rounds, gateway workers=$workers, $(nproc) cores"
-echo "bench: audit off | best_effort (SQLite) | fail_closed (SQLite); access log off, logging warn; logs in $dir"
+echo "bench: audit off | best_effort (SQLite) | fail_closed (SQLite); access log off, logging warn; files in $dir (--keep keeps them)"
 # Warm-up: fills the token cache and the connection pools.
 for t in "${targets[@]}"; do wrk -t1 -c8 -d2s -H "Authorization: Bearer $token" "${url[$t]}" >/dev/null || true; done
 
