@@ -10,18 +10,20 @@
 # second during the runs (from gw_audit_records_written_total on the admin /metrics), the
 # records per SQLite commit (group commit size: written / gw_audit_batches_written_total) and the
 # queue high-water mark (gw_audit_queue_high_water), and CPU time: the gateway's (all threads)
-# per request, and its audit writer's and syncer's (threads gw-audit-write, gw-audit-sync, from
-# /proc) per record written: less sensitive than req/s to what else runs on the machine.
+# per request, the same without the audit threads (io: what the requests cost the I/O threads),
+# and its audit writer's and syncer's (threads gw-audit-write, gw-audit-sync, from /proc) per
+# record written: less sensitive than req/s to what else runs on the machine.
 # Loopback only; stops by itself.
-# Default: 3 rounds x 3 settings x 8s + warm-up, about 1.5 min.
+# Default: 3 rounds x 3 settings x 8s + warm-up, about 1.5 min. Its temporary directory (the
+# SQLite files grow by about 1 GB per run) is removed on exit, unless --keep.
 #
 #   bench/load/audit.sh [--binary PATH] [--rounds 3] [--duration 8s] [--threads 2]
-#                       [--connections 64] [--workers 1]
+#                       [--connections 64] [--workers 1] [--keep]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
 bin="$root/build/release/gatewaystack"
-rounds=3 duration=8s threads=2 connections=64 workers=1
+rounds=3 duration=8s threads=2 connections=64 workers=1 keep=0
 while (( $# )); do
   case "$1" in
     --binary) bin="$2"; shift ;;
@@ -30,7 +32,8 @@ while (( $# )); do
     --threads) threads="$2"; shift ;;
     --connections) connections="$2"; shift ;;
     --workers) workers="$2"; shift ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    --keep) keep=1 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "audit.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -50,6 +53,7 @@ pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if (( keep )); then echo "bench: kept $dir"; else rm -rf "$dir"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -170,11 +174,11 @@ per_item_us() {  # ticks, items -> microseconds of CPU per item ("-" without ite
 median() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{a[NR]=$1} END { if (NR%2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2 }'; }
 
 echo "bench: wrk -t$threads -c$connections -d$duration, $rounds rounds, gateway workers=$workers, $(nproc) cores"
-echo "bench: audit off | best_effort (SQLite) | fail_closed (SQLite); access log off, logging warn; logs in $dir"
+echo "bench: audit off | best_effort (SQLite) | fail_closed (SQLite); access log off, logging warn; files in $dir (--keep keeps them)"
 # Warm-up: fills the token cache and the connection pools.
 for t in "${targets[@]}"; do wrk -t1 -c8 -d2s -H "Authorization: Bearer $token" "${url[$t]}" >/dev/null || true; done
 
-declare -A rps p50 p99 wps rpb gwcpu wcpu scpu
+declare -A rps p50 p99 wps rpb gwcpu iocpu wcpu scpu
 status=0
 for r in $(seq 1 "$rounds"); do
   for t in "${targets[@]}"; do
@@ -204,29 +208,29 @@ for r in $(seq 1 "$rounds"); do
     x50="$(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")")"
     x99="$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")"
     x_requests="$(awk '/requests in/ {print $1}' <<<"$out")"
-    x_gw=$(per_item_us "$gw_ticks" "$x_requests")
+    x_gw=$(per_item_us "$gw_ticks" "$x_requests") x_io=$(per_item_us "$(( gw_ticks - w_ticks - s_ticks ))" "$x_requests")
     x_w=$(per_item_us "$w_ticks" "$(( after - before ))") x_s=$(per_item_us "$s_ticks" "$(( after - before ))")
     rps[$t]+="$x_rps " p50[$t]+="$x50 " p99[$t]+="$x99 " wps[$t]+="$w " rpb[$t]+="$per_batch "
-    gwcpu[$t]+="$x_gw " wcpu[$t]+="$x_w " scpu[$t]+="$x_s "
-    printf 'round %d  %-12s %10s req/s  p50 %8s ms  p99 %8s ms  audit %8s rec/s %7s rec/commit  cpu us: gw/req %6s writer/rec %6s syncer/rec %6s  %s\n' \
-      "$r" "$t" "$x_rps" "$x50" "$x99" "$w" "$per_batch" "$x_gw" "$x_w" "$x_s" "${errors//$'\n'/; }"
+    gwcpu[$t]+="$x_gw " iocpu[$t]+="$x_io " wcpu[$t]+="$x_w " scpu[$t]+="$x_s "
+    printf 'round %d  %-12s %10s req/s  p50 %8s ms  p99 %8s ms  audit %8s rec/s %7s rec/commit  cpu us: gw/req %6s io/req %6s writer/rec %6s syncer/rec %6s  %s\n' \
+      "$r" "$t" "$x_rps" "$x50" "$x99" "$w" "$per_batch" "$x_gw" "$x_io" "$x_w" "$x_s" "${errors//$'\n'/; }"
     [[ -n $errors ]] && status=1
   done
 done
 
 echo
 echo "median over $rounds rounds:"
-printf '%-12s %10s %9s %9s %9s %9s %11s %11s %10s %11s %10s %10s %10s\n' audit req/s p50_ms p99_ms rps/off p99/off records/s high_water dropped rec/commit gw_us/req wr_us/rec sy_us/rec
+printf '%-12s %10s %9s %9s %9s %9s %11s %11s %10s %11s %10s %10s %10s %10s\n' audit req/s p50_ms p99_ms rps/off p99/off records/s high_water dropped rec/commit gw_us/req io_us/req wr_us/rec sy_us/rec
 o_rps=$(median "${rps[off]}"); o_p99=$(median "${p99[off]}")
 for t in "${targets[@]}"; do
   m_rps=$(median "${rps[$t]}"); m_p99=$(median "${p99[$t]}")
   hw=- dr=-
   if [[ $t != off ]]; then hw=$(metric "$t" gw_audit_queue_high_water); dr=$(metric "$t" gw_audit_dropped_total); fi
-  printf '%-12s %10s %9s %9s %9s %9s %11s %11s %10s %11s %10s %10s %10s\n' "$t" "$m_rps" "$(median "${p50[$t]}")" "$m_p99" \
+  printf '%-12s %10s %9s %9s %9s %9s %11s %11s %10s %11s %10s %10s %10s %10s\n' "$t" "$m_rps" "$(median "${p50[$t]}")" "$m_p99" \
     "$(awk -v a="$m_rps" -v b="$o_rps" 'BEGIN { printf "x%.2f", (b > 0 ? a / b : 0) }')" \
     "$(awk -v a="$m_p99" -v b="$o_p99" 'BEGIN { printf "x%.2f", (b > 0 ? a / b : 0) }')" \
     "$([[ $t == off ]] && echo - || median "${wps[$t]}")" "$hw" "$dr" \
-    "$([[ $t == off ]] && echo - || median "${rpb[$t]}")" "$(median "${gwcpu[$t]}")" \
+    "$([[ $t == off ]] && echo - || median "${rpb[$t]}")" "$(median "${gwcpu[$t]}")" "$(median "${iocpu[$t]}")" \
     "$([[ $t == off ]] && echo - || median "${wcpu[$t]}")" "$([[ $t == off ]] && echo - || median "${scpu[$t]}")"
 done
 exit $status

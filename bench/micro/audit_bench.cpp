@@ -1,8 +1,9 @@
-// What one audit record costs the writer: building the entry from a request (I/O thread),
-// chaining it (canonical encoding + SHA-256), and chaining and storing it in SQLite in batches
-// of 256 (best_effort: full batches of batch_max), 17 (about what fail_closed commits per
-// transaction under load) and 1; CPU time per record = CPU / batch size. SQLite: commit only,
-// the disk flush is measured by bench/load/audit.sh, not here.
+// What one audit record costs the writer: building the entry from a request (I/O thread: a new
+// entry, or written over a reused one), chaining it (canonical encoding + SHA-256), and
+// chaining and storing it in SQLite in batches of 256 (best_effort: full batches of
+// batch_max), 17 (about what fail_closed commits per transaction under load) and 1; CPU time
+// per record = CPU / batch size. SQLite: commit only, the disk flush is measured by
+// bench/load/audit.sh, not here.
 //   ./build/release/bench/gw_audit_bench
 #include <benchmark/benchmark.h>
 
@@ -48,6 +49,17 @@ void BM_MakeRequestEntry(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(gw::audit::make_request_entry(ctx));
 }
 BENCHMARK(BM_MakeRequestEntry);
+
+// The same written over a reused entry, as the I/O thread writes a queue slot.
+void BM_FillRequestEntry(benchmark::State& state) {
+  const auto ctx = sample_request();
+  gw::audit::Entry entry;
+  for (auto _ : state) {
+    gw::audit::fill_request_entry(ctx, entry);
+    benchmark::DoNotOptimize(entry);
+  }
+}
+BENCHMARK(BM_FillRequestEntry);
 
 void BM_CanonicalEncoding(benchmark::State& state) {
   auto entry = gw::audit::make_request_entry(sample_request());

@@ -11,6 +11,8 @@
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <span>
+#include <utility>
 
 #include "audit/audit_log_impl.hpp"
 
@@ -111,22 +113,23 @@ void AuditLog::Impl::note_drop(std::uint64_t n, std::string_view why) {
 bool AuditLog::Impl::try_reserve() {
   std::lock_guard lock(mutex_);
   if (!running_ || stopping_ || !healthy_.load() || !sync_healthy_.load()) return false;
-  if (queue_.size() + reserved_ >= config_.queue_capacity) return false;
+  if (queued_ + reserved_ >= config_.queue_capacity) return false;
   ++reserved_;
   return true;
 }
 
 bool AuditLog::Impl::submit(Entry&& entry, bool reserved, Callback done) {
-  return enqueue(std::move(entry), reserved, Notify{std::move(done), {}, {}});
+  return enqueue([&entry](Entry& slot) { slot = std::move(entry); }, reserved,
+                 Notify{std::move(done), {}, {}});
 }
 
-bool AuditLog::Impl::enqueue(Entry&& entry, bool reserved, Notify&& notify) {
+bool AuditLog::Impl::enqueue(Fill fill, bool reserved, Notify&& notify) {
   bool wake = false;
   {
     std::unique_lock lock(mutex_);
-    if (reserved && reserved_ > 0) {
-      --reserved_;
-    } else if (!running_ || stopping_ || queue_.size() + reserved_ >= config_.queue_capacity) {
+    const bool uses_reservation = reserved && reserved_ > 0;
+    if (!uses_reservation &&
+        (!running_ || stopping_ || queued_ + reserved_ >= config_.queue_capacity)) {
       lock.unlock();
       note_drop(1, running_ ? "queue full" : "audit log not running");
       std::vector<Notify> dropped;
@@ -134,15 +137,21 @@ bool AuditLog::Impl::enqueue(Entry&& entry, bool reserved, Notify&& notify) {
       complete(dropped, false);
       return false;
     }
-    const bool waits = static_cast<bool>(notify);
-    queue_.emplace_back(std::move(entry), std::move(notify));
+    // Written in place, then counted: a fill that throws leaves the queue as it was.
+    if (queued_ == queue_.size()) queue_.emplace_back();
+    Pending& slot = queue_[queued_];
+    fill(slot.entry);
+    slot.notify = std::move(notify);
+    ++queued_;
+    if (uses_reservation) --reserved_;
+    const bool waits = static_cast<bool>(slot.notify);
     if (waits) ++queued_waiters_;
-    high_water_ = std::max(high_water_, queue_.size());
-    stats_.queue_depth.set(static_cast<double>(queue_.size()));
+    high_water_ = std::max(high_water_, queued_);
+    stats_.queue_depth.set(static_cast<double>(queued_));
     stats_.queue_high_water.set(static_cast<double>(high_water_));
     // A sleeping writer is woken at most once, and only when this record cannot wait for its
     // flush deadline: someone waits for durability, or a batch is full.
-    if (writer_waiting_ && (waits || queue_.size() >= wake_at_queue_size_)) {
+    if (writer_waiting_ && (waits || queued_ >= wake_at_queue_size_)) {
       writer_waiting_ = false;
       ++writer_wakeups_;
       wake = true;
@@ -359,7 +368,12 @@ void AuditLog::Impl::run_sync() {
 
 void AuditLog::Impl::run() {
   struct SinkState {
-    std::vector<Entry> pending;
+    // Pending entries are slots[0, count). The slots past them keep earlier entries' strings, so
+    // that entries are swapped or assigned in without allocating (the sink's buffers, like the
+    // queue's, grow to their high-water mark and stay).
+    std::vector<Entry> slots;
+    std::size_t count = 0;
+    std::span<const Entry> pending() const noexcept { return {slots.data(), count}; }
     SteadyClock::time_point oldest{};
     SteadyClock::time_point retry_at{};
     std::chrono::milliseconds backoff{100};
@@ -369,20 +383,24 @@ void AuditLog::Impl::run() {
   std::vector<std::pair<std::int64_t, Notify>> waiters;  // drained, not yet handed over
   std::int64_t last_waited_seq = 0;                      // highest seq someone waits for
   std::vector<std::int64_t> committed(sinks_.size(), chain_->head().seq);
-  std::vector<Pending> batch;  // swapped with queue_; both keep their capacity
+  std::vector<Pending> batch;  // swapped with queue_; both keep their slots
+  std::size_t batch_size = 0;
   std::int64_t since_checkpoint = 0;
   std::int64_t last_checkpoint_ms = now_ms();
   const auto interval = config_.checkpoint_interval;
 
-  // Every sink gets the entry; the last one takes it without a copy.
-  auto append = [&](Entry&& e) {
+  // Every sink gets the entry; the last one swaps it in, leaving `e` holding a spent slot's
+  // strings for the producer to write the next record over.
+  auto append = [&](Entry& e) {
     for (std::size_t i = 0; i < states.size(); ++i) {
       SinkState& st = states[i];
-      if (st.pending.empty()) st.oldest = SteadyClock::now();
+      if (st.count == 0) st.oldest = SteadyClock::now();
+      if (st.count == st.slots.size()) st.slots.emplace_back();
+      Entry& slot = st.slots[st.count++];
       if (i + 1 == states.size()) {
-        st.pending.push_back(std::move(e));
+        std::swap(slot, e);
       } else {
-        st.pending.push_back(e);
+        slot = e;
       }
     }
   };
@@ -391,7 +409,7 @@ void AuditLog::Impl::run() {
     stats_.checkpoints.inc();
     spdlog::info("audit: checkpoint {} instance={} seq={} head={}", type, config_.instance_id,
                  cp.seq, cp.prev_hash);
-    append(std::move(cp));
+    append(cp);
     since_checkpoint = 0;
     last_checkpoint_ms = now_ms();
   };
@@ -410,34 +428,35 @@ void AuditLog::Impl::run() {
     for (std::size_t i = 0; i < states.size(); ++i) {
       const SinkState& st = states[i];
       if (st.failing) {
-        if (!st.pending.empty()) deadline = std::min(deadline, st.retry_at);
+        if (st.count > 0) deadline = std::min(deadline, st.retry_at);
         continue;
       }
-      if (st.pending.empty()) {
+      if (st.count == 0) {
         wake_at = 1;  // the first record starts this sink's flush clock
         continue;
       }
       deadline = std::min(deadline, st.oldest + sinks_[i]->flush_interval());
       const std::size_t batch_max = std::max<std::size_t>(sinks_[i]->batch_max(), 1);
-      wake_at = std::min(
-          wake_at, batch_max > st.pending.size() ? batch_max - st.pending.size() : std::size_t{1});
+      wake_at = std::min(wake_at, batch_max > st.count ? batch_max - st.count : std::size_t{1});
     }
-    if (!stopping_ && queued_waiters_ == 0 && queue_.size() < wake_at) {
+    if (!stopping_ && queued_waiters_ == 0 && queued_ < wake_at) {
       writer_waiting_ = true;
       wake_at_queue_size_ = wake_at;
       wake_.wait_until(lock, deadline);
       writer_waiting_ = false;
     }
     batch.swap(queue_);
+    batch_size = std::exchange(queued_, 0);
     queued_waiters_ = 0;
     const bool stop = stopping_;
     stats_.queue_depth.set(0);
     lock.unlock();
 
-    for (Pending& p : batch) {
+    for (std::size_t k = 0; k < batch_size; ++k) {
+      Pending& p = batch[k];
       chain_->append(p.entry);
       const std::int64_t seq = p.entry.seq;
-      append(std::move(p.entry));
+      append(p.entry);
       if (p.notify) {
         waiters.emplace_back(seq, std::move(p.notify));
         last_waited_seq = seq;
@@ -447,7 +466,6 @@ void AuditLog::Impl::run() {
         checkpoint("periodic");
       }
     }
-    batch.clear();
     if (interval.count() > 0 && since_checkpoint > 0 &&
         now_ms() - last_checkpoint_ms >= interval.count()) {
       checkpoint("periodic");
@@ -458,22 +476,22 @@ void AuditLog::Impl::run() {
     bool all_healthy = true;
     for (std::size_t i = 0; i < sinks_.size(); ++i) {
       SinkState& st = states[i];
-      if (st.pending.empty()) continue;
+      if (st.count == 0) continue;
       // Group commit: a durability waiter makes the batch due, and takes everything queued
       // meanwhile with it.
-      bool due = st.pending.size() >= sinks_[i]->batch_max() ||
+      bool due = st.count >= sinks_[i]->batch_max() ||
                  write_time - st.oldest >= sinks_[i]->flush_interval() ||
-                 st.pending.front().seq <= last_waited_seq || stop;
+                 st.slots.front().seq <= last_waited_seq || stop;
       if (!due || (st.failing && write_time < st.retry_at && !stop)) {
         all_healthy = all_healthy && !st.failing;
         continue;
       }
-      auto result = sinks_[i]->commit(st.pending);
+      auto result = sinks_[i]->commit(st.pending());
       if (result) {
-        written_[i]->inc(st.pending.size());
+        written_[i]->inc(st.count);
         batches_[i]->inc();
-        committed[i] = st.pending.back().seq;
-        st.pending.clear();
+        committed[i] = st.slots[st.count - 1].seq;
+        st.count = 0;
         st.failing = false;
         st.backoff = std::chrono::milliseconds(100);
         continue;
@@ -488,10 +506,11 @@ void AuditLog::Impl::run() {
       st.retry_at = write_time + st.backoff;
       st.backoff = std::min(st.backoff * 2, std::chrono::milliseconds(5000));
       // Bounded memory while a sink is down: the oldest entries go, counted.
-      if (st.pending.size() > config_.queue_capacity) {
-        std::size_t excess = st.pending.size() - config_.queue_capacity;
-        st.pending.erase(st.pending.begin(),
-                         st.pending.begin() + static_cast<std::ptrdiff_t>(excess));
+      if (st.count > config_.queue_capacity) {
+        std::size_t excess = st.count - config_.queue_capacity;
+        std::rotate(st.slots.begin(), st.slots.begin() + static_cast<std::ptrdiff_t>(excess),
+                    st.slots.begin() + static_cast<std::ptrdiff_t>(st.count));
+        st.count -= excess;
         note_drop(excess, std::string(sinks_[i]->name()) + " sink failing");
       }
     }
@@ -501,9 +520,9 @@ void AuditLog::Impl::run() {
 
     if (stop) {
       for (std::size_t i = 0; i < states.size(); ++i) {
-        if (!states[i].pending.empty()) {
+        if (states[i].count > 0) {
           spdlog::error("audit: {} sink: {} entries could not be written before shutdown",
-                        sinks_[i]->name(), states[i].pending.size());
+                        sinks_[i]->name(), states[i].count);
         }
       }
       return;
@@ -544,7 +563,7 @@ const std::string& AuditLog::instance_id() const noexcept { return impl_->config
 std::string AuditLog::public_key_pem() const { return public_pem(impl_->key_.public_key()); }
 std::size_t AuditLog::queue_depth() const noexcept {
   std::lock_guard lock(impl_->mutex_);
-  return impl_->queue_.size();
+  return impl_->queued_;
 }
 std::uint64_t AuditLog::dropped() const noexcept { return impl_->dropped_.load(); }
 

@@ -7,12 +7,15 @@
 #include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
+#include <concepts>
 #include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "audit/audit.hpp"
@@ -46,6 +49,22 @@ class Resume {
   std::unique_ptr<Concept> impl_;
 };
 
+// Writes a record over a queue slot: a reference to a callable, used only during the call. The
+// slot holds an earlier record, whose strings' buffers the new one reuses.
+class Fill {
+ public:
+  template <class F>
+  requires(!std::same_as<std::remove_cvref_t<F>, Fill> && std::invocable<F&, Entry&>) Fill(F&& fill)
+  noexcept  // NOLINT: converts from any callable, like std::function_ref
+      : object_(const_cast<void*>(static_cast<const void*>(std::addressof(fill)))),
+        call_([](void* f, Entry& e) { (*static_cast<std::remove_reference_t<F>*>(f))(e); }) {}
+  void operator()(Entry& slot) const { call_(object_, slot); }
+
+ private:
+  void* object_;
+  void (*call_)(void*, Entry&);
+};
+
 struct AuditLog::Impl {
   using Callback = std::function<void(bool durable)>;  // called on an audit thread
 
@@ -70,23 +89,33 @@ struct AuditLog::Impl {
   // taken by try_reserve. Returns false when the record was dropped (then `done`, if any, is
   // called with false before returning).
   bool submit(Entry&& entry, bool reserved, Callback done = {});
+  // The same with the record written in place into its queue slot (the I/O threads): in steady
+  // state a record allocates nothing, and no thread frees memory another allocated.
+  bool emplace(Fill fill, bool reserved) { return enqueue(fill, reserved, Notify{}); }
 
   // Queues the record and completes once it is durable in every sink (true) or can no longer
   // become so (false). The completion runs on the handler's executor, never on the writer.
   template <class Token>
   auto async_submit(Entry&& entry, bool reserved, Token&& token) {
+    return async_emplace([e = std::move(entry)](Entry& slot) mutable { slot = std::move(e); },
+                         reserved, std::forward<Token>(token));
+  }
+  // The same with the record written in place (see emplace): `fill(Entry&)` runs once, before
+  // this returns or, for a deferred token (use_awaitable), when the caller suspends.
+  template <class F, class Token>
+  auto async_emplace(F fill, bool reserved, Token&& token) {
     return boost::asio::async_initiate<Token, void(bool)>(
-        [this](auto handler, Entry&& e, bool r) {
+        [this](auto handler, F f, bool r) {
           boost::asio::any_io_executor executor =
               boost::asio::prefer(boost::asio::get_associated_executor(handler),
                                   boost::asio::execution::outstanding_work.tracked);
-          enqueue(std::move(e), r, Notify{{}, std::move(executor), Resume(std::move(handler))});
+          enqueue(f, r, Notify{{}, std::move(executor), Resume(std::move(handler))});
         },
-        token, std::move(entry), reserved);
+        token, std::move(fill), reserved);
   }
 
   // Queues the record; wakes the writer only when it sleeps and the record needs it now.
-  bool enqueue(Entry&& entry, bool reserved, Notify&& notify);
+  bool enqueue(Fill fill, bool reserved, Notify&& notify);
   // Tells every notify the outcome: callbacks inline, handlers batched per executor.
   void complete(std::vector<Notify>& notifies, bool durable);
 
@@ -123,7 +152,10 @@ struct AuditLog::Impl {
   };
   mutable std::mutex mutex_;
   std::condition_variable wake_;
-  std::vector<Pending> queue_;  // swapped with the writer's empty batch: no allocation per record
+  // Records are queue_[0, queued_); the slots past them keep earlier records' strings for reuse.
+  // Swapped with the writer's batch, whose slots it has emptied the same way.
+  std::vector<Pending> queue_;
+  std::size_t queued_ = 0;
   std::size_t queued_waiters_ = 0;  // records in queue_ with a notify
   std::size_t reserved_ = 0;
   bool stopping_ = false;

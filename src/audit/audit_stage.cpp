@@ -6,11 +6,13 @@ namespace gw::audit {
 
 namespace {
 
-Entry entry_for(const RequestContext& ctx, const Completion& done) {
-  Entry e = make_request_entry(ctx);
-  if (e.status == 0) e.status = done.status;
-  if (e.reason.empty() && done.reason != Reason::None) e.reason = std::string(code(done.reason));
-  return e;
+// Writes the request's record over a queue slot.
+auto fill_for(const RequestContext& ctx, const Completion& done) {
+  return [&ctx, &done](Entry& e) {
+    fill_request_entry(ctx, e);
+    if (e.status == 0) e.status = done.status;
+    if (e.reason.empty() && done.reason != Reason::None) e.reason = code(done.reason);
+  };
 }
 
 class AuditStage final : public Stage {
@@ -30,7 +32,7 @@ class AuditStage final : public Stage {
     if (log_->mode() != Mode::FailClosed || ctx.audit_state == 2) co_return;
     bool reserved = ctx.audit_state == 1;
     ctx.audit_state = 2;
-    co_await log_->impl().async_submit(entry_for(ctx, done), reserved, net::use_awaitable);
+    co_await log_->impl().async_emplace(fill_for(ctx, done), reserved, net::use_awaitable);
   }
 
   // best_effort: hands the record over without waiting (final sizes and timings known).
@@ -39,7 +41,7 @@ class AuditStage final : public Stage {
     bool reserved = ctx.audit_state == 1 && log_->mode() == Mode::FailClosed;
     ctx.audit_state = 2;
     try {
-      log_->impl().submit(entry_for(ctx, done), reserved);
+      log_->impl().emplace(fill_for(ctx, done), reserved);
     } catch (...) {
       log_->impl().note_drop(1, "out of memory");
     }

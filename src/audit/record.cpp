@@ -224,6 +224,18 @@ std::string encode_pii(const std::vector<std::pair<std::string, int>>& findings)
 
 Entry make_request_entry(const RequestContext& ctx) {
   Entry e;
+  fill_request_entry(ctx, e);
+  return e;
+}
+
+void fill_request_entry(const RequestContext& ctx, Entry& e) {
+  for (const Field& field : kFields) {
+    if (field.text != nullptr) {
+      (e.*field.text).clear();
+    } else {
+      e.*field.number = 0;
+    }
+  }
   e.kind = "request";
   e.time_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(ctx.received_at.time_since_epoch())
@@ -236,10 +248,14 @@ Entry make_request_entry(const RequestContext& ctx) {
     e.team = ctx.identity->team;
   }
   e.client_address = ctx.client_address;
-  e.user_agent = std::string(ctx.header("user-agent"));
+  e.user_agent = ctx.header("user-agent");
   e.method = ctx.method;
   // Never the query string: it may carry secrets (api keys, signed URLs).
-  e.path = ctx.path.empty() ? ctx.target.substr(0, ctx.target.find('?')) : ctx.path;
+  if (ctx.path.empty()) {
+    e.path.assign(std::string_view(ctx.target).substr(0, ctx.target.find('?')));
+  } else {
+    e.path = ctx.path;
+  }
   if (ctx.route) {
     e.route = ctx.route->name;
     e.upstream = ctx.route->upstream;
@@ -249,9 +265,9 @@ Entry make_request_entry(const RequestContext& ctx) {
     e.mcp_method = ctx.mcp->method;
     e.mcp_tool = ctx.mcp->tool;
   }
-  e.decision = std::string(to_string(ctx.decision));
+  e.decision = to_string(ctx.decision);
   Reason reason = ctx.reason != Reason::None ? ctx.reason : ctx.decision_reason;
-  if (reason != Reason::None) e.reason = std::string(code(reason));
+  if (reason != Reason::None) e.reason = code(reason);
   e.status = ctx.status;
   e.input_tokens = ctx.usage.input_tokens;
   e.output_tokens = ctx.usage.output_tokens;
@@ -266,8 +282,7 @@ Entry make_request_entry(const RequestContext& ctx) {
   e.upstream_latency_us = micros(ctx.timings.upstream);
   e.request_bytes = static_cast<std::int64_t>(ctx.body_bytes);
   e.response_bytes = static_cast<std::int64_t>(ctx.response_bytes);
-  e.pii = encode_pii(ctx.pii_findings);
-  return e;
+  if (!ctx.pii_findings.empty()) e.pii = encode_pii(ctx.pii_findings);
 }
 
 }  // namespace gw::audit

@@ -91,6 +91,10 @@ std::optional<Entry> from_json(const boost::json::object& object, std::string& e
 
 // Builds the request part of a record from what the pipeline knows about the request.
 Entry make_request_entry(const RequestContext& ctx);
+// The same written over `entry`: every field is set (the chain fields cleared), and strings are
+// assigned, not replaced, so an entry reused record after record keeps its strings' buffers and
+// allocates nothing once they are large enough.
+void fill_request_entry(const RequestContext& ctx, Entry& entry);
 
 // "type:count,..." sorted by type (counts of the same type are summed).
 std::string encode_pii(const std::vector<std::pair<std::string, int>>& findings);

@@ -31,16 +31,18 @@ Error db_error(sqlite3* db, std::string_view what) {
                     Origin::Internal);
 }
 
+// Each index costs the writer an insert per row. Rows are only appended, so the plain rowid
+// already orders them (storage order for verify, the chain head as the last row of an instance)
+// without AUTOINCREMENT's counter, and an (instance_id, seq) index would serve no query. Files
+// created with those keep them; every statement here works with both.
 std::string schema_sql() {
-  std::string sql = "CREATE TABLE IF NOT EXISTS audit_log (id INTEGER PRIMARY KEY AUTOINCREMENT";
+  std::string sql = "CREATE TABLE IF NOT EXISTS audit_log (id INTEGER PRIMARY KEY";
   for (const Field& f : fields()) {
     sql += ", ";
     sql += f.name;
     sql += f.number ? " INTEGER NOT NULL" : " TEXT NOT NULL";
   }
-  sql +=
-      ");\nCREATE INDEX IF NOT EXISTS audit_log_instance_seq ON audit_log(instance_id, seq);\n"
-      "CREATE INDEX IF NOT EXISTS audit_log_time ON audit_log(time_ms);";
+  sql += ");\nCREATE INDEX IF NOT EXISTS audit_log_time ON audit_log(time_ms);";
   return sql;
 }
 
@@ -133,9 +135,9 @@ class SqliteSink final : public Sink {
     }
     if (auto r = exec(db_.get(), schema_sql()); !r) return r.error();
     // Rows go in up to kMaxRowsPerInsert at a time, through statements of 1, 2, 4, ... rows:
-    // one statement per row spends as much on starting and ending the statement (cursors, the
-    // AUTOINCREMENT counter) as on the row itself. A batch of n rows takes n / 32 statements of
-    // 32 rows and one of each power of two in the rest.
+    // one statement per row spends as much on starting and ending the statement (opening
+    // cursors, seeking the end of the table) as on the row itself. A batch of n rows takes n / 32
+    // statements of 32 rows and one of each power of two in the rest.
     const auto max_variables =
         static_cast<std::size_t>(sqlite3_limit(db_.get(), SQLITE_LIMIT_VARIABLE_NUMBER, -1));
     inserts_.clear();
@@ -155,9 +157,13 @@ class SqliteSink final : public Sink {
       if (!prepared) return prepared.error();
       *stmt = std::move(*prepared);
     }
-    auto head = prepare(db_.get(),
-                        "SELECT seq, hash FROM audit_log WHERE instance_id = ? ORDER BY id DESC "
-                        "LIMIT 1");
+    // The last row of this instance, read backwards from the end: found at once when the file
+    // holds one instance. (Through an (instance_id, seq) index, as an older schema has, SQLite
+    // would read all of the instance's rows and sort them.)
+    auto head =
+        prepare(db_.get(),
+                "SELECT seq, hash FROM audit_log NOT INDEXED WHERE instance_id = ? ORDER BY "
+                "id DESC LIMIT 1");
     if (!head) return head.error();
     sqlite3_bind_text(head->get(), 1, instance_id.c_str(), -1, SQLITE_TRANSIENT);
     Head result;

@@ -453,7 +453,22 @@ PublicKey PrivateKey::public_key() const {
 }
 
 Result<std::string> PrivateKey::sign(Algorithm alg, std::string_view data) const {
-  if (!public_key().allows(alg)) {
+  // What public_key().allows(alg) says, without exporting the public key through DER on every
+  // signature (an EC private key is P-256: from_pem and generate accept no other curve).
+  int type = EVP_PKEY_NONE;
+  switch (alg) {
+    case Algorithm::RS256:
+    case Algorithm::PS256:
+      type = EVP_PKEY_RSA;
+      break;
+    case Algorithm::ES256:
+      type = EVP_PKEY_EC;
+      break;
+    case Algorithm::EdDSA:
+      type = EVP_PKEY_ED25519;
+      break;
+  }
+  if ((alg_ && *alg_ != alg) || EVP_PKEY_get_base_id(key_.get()) != type) {
     return make_error(Reason::UnsupportedAlgorithm,
                       std::string(to_string(alg)) + " does not fit the key", Origin::Internal);
   }

@@ -205,6 +205,51 @@ TEST(AuditLogTest, BestEffortCountsDropsWhenQueueIsFull) {
   EXPECT_EQ(std::count(ids.begin(), ids.end(), "r3"), 0);
 }
 
+// Records are written over queue and batch slots that held earlier records: each stored record
+// is exactly its request's, whatever the slot held before.
+TEST(AuditLogTest, ReusedSlotsCarryNothingOverFromEarlierRecords) {
+  Fixture f(Mode::BestEffort, 100, /*checkpoint_every=*/3);
+  auto stage = make_stage(f.log);
+  auto identity = std::make_shared<Identity>();
+  identity->user_id = "dr-smith-with-a-name-too-long-for-a-short-string";
+  identity->email = "dr.smith@hospital.example";
+  std::vector<RequestContext> requests;
+  for (int i = 0; i < 12; ++i) {
+    RequestContext ctx = context("request-id-long-enough-to-be-allocated-" + std::to_string(i));
+    ctx.status = 200;
+    if (i % 3 == 0) {
+      ctx.identity = identity;
+      ctx.model.emplace().model = "gpt-4o-with-a-long-model-name";
+      ctx.pii_findings = {{"email", 2}};
+      ctx.decision = Decision::Allow;
+    }
+    requests.push_back(std::move(ctx));
+  }
+  std::size_t stored = 1;  // segment_start
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    stage->on_complete(requests[i], Completion{200, Reason::None, true});
+    // One record per batch, so that every batch reuses the slots of the ones before.
+    test::wait_for(*f.state, [&] { return f.state->stored.size() > stored; });
+    stored = f.stored().size();
+  }
+  f.log->stop();
+  std::vector<Entry> records;
+  for (const Entry& e : f.stored()) {
+    if (!e.is_checkpoint()) records.push_back(e);
+  }
+  ASSERT_EQ(records.size(), requests.size());
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    Entry expected = make_request_entry(requests[i]);
+    Entry got = records[i];
+    got.instance_id.clear();
+    got.seq = 0;
+    got.prev_hash.clear();
+    got.hash.clear();
+    EXPECT_EQ(got, expected) << "record " << i;
+  }
+  EXPECT_TRUE(verify_entries(f.stored(), nullptr).ok);
+}
+
 TEST(AuditLogTest, StopDrainsAndEndsWithSignedShutdownCheckpoint) {
   Fixture f(Mode::BestEffort, 100, /*checkpoint_every=*/3);
   for (int i = 0; i < 7; ++i) {

@@ -269,6 +269,28 @@ TEST(RecordTest, PathNeverCarriesTheQueryString) {
   EXPECT_EQ(make_request_entry(ctx).path, "/v1/models");
 }
 
+// An entry reused record after record (a queue slot) must not keep anything of the one before.
+TEST(RecordTest, FillOverwritesEveryFieldOfAReusedEntry) {
+  RequestContext ctx;
+  ctx.request_id = "r-2";
+  ctx.method = "GET";
+  ctx.path = "/v1/models";
+  ctx.status = 200;
+  Entry reused;
+  for (const Field& field : fields()) {
+    if (field.text != nullptr) {
+      reused.*field.text = "left over from the record before, longer than any short string";
+    } else {
+      reused.*field.number = 7;
+    }
+  }
+  fill_request_entry(ctx, reused);
+  EXPECT_EQ(reused, make_request_entry(ctx));
+  EXPECT_EQ(reused.pii, "");
+  EXPECT_EQ(reused.hash, "");
+  EXPECT_EQ(reused.seq, 0);
+}
+
 TEST(RecordTest, RequestWithoutIdentityOrPolicyIsStillAuditable) {
   RequestContext ctx;
   ctx.request_id = "r-401";

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -226,6 +227,86 @@ TEST(SqliteSinkTest, RestartStartsNewSegmentLinkedToStoredHead) {
   auto report = verify_sqlite(dir.file("audit.sqlite"), read(dir.file("audit-ed25519.pub.pem")));
   EXPECT_TRUE(report.ok) << report.message;
   EXPECT_EQ(report.records, 6u);
+}
+
+// Runs `sql` on the file; the rows' first columns, one string per row.
+std::vector<std::string> sqlite_rows(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  std::vector<std::string> rows;
+  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) {
+    ADD_FAILURE() << "cannot open " << path;
+  } else {
+    sqlite3_stmt* stmt = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db);
+    while (stmt != nullptr && sqlite3_step(stmt) == SQLITE_ROW) {
+      const auto* text = sqlite3_column_text(stmt, 0);
+      rows.emplace_back(text ? reinterpret_cast<const char*>(text) : "");
+    }
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(db);
+  return rows;
+}
+
+TEST(SqliteSinkTest, NewFilesHaveOnlyTheTimeIndexAndNoAutoincrementCounter) {
+  test::TempDir dir;
+  write_records(sqlite_config(dir), 3);
+  EXPECT_EQ(sqlite_rows(dir.file("audit.sqlite"),
+                        "SELECT name FROM sqlite_master WHERE type IN ('table', 'index') AND name "
+                        "NOT LIKE 'sqlite_autoindex%' ORDER BY name"),
+            (std::vector<std::string>{"audit_log", "audit_log_time"}));
+}
+
+// A file created with the earlier schema (AUTOINCREMENT, an (instance_id, seq) index) keeps it:
+// writing, restarting, verify and query work on it as on a new file.
+TEST(SqliteSinkTest, FileWithTheEarlierSchemaKeepsWorking) {
+  test::TempDir dir;
+  const std::string path = dir.file("audit.sqlite");
+  std::string ddl = "CREATE TABLE audit_log (id INTEGER PRIMARY KEY AUTOINCREMENT";
+  for (const Field& f : fields()) {
+    ddl += std::string(", ") + std::string(f.name) +
+           (f.number ? " INTEGER NOT NULL" : " TEXT NOT NULL");
+  }
+  ddl +=
+      "); CREATE INDEX audit_log_instance_seq ON audit_log(instance_id, seq); CREATE INDEX "
+      "audit_log_time ON audit_log(time_ms);";
+  ASSERT_EQ(sqlite3_cli(path, ddl), 0);
+  // Two instances interleaved, and the first one restarted: each continues its own chain.
+  write_records(sqlite_config(dir, "gw-1"), 3, "a");
+  write_records(sqlite_config(dir, "gw-2"), 2, "b");
+  write_records(sqlite_config(dir, "gw-1"), 2, "c");
+  auto report = verify_sqlite(path, read(dir.file("audit-ed25519.pub.pem")));
+  EXPECT_TRUE(report.ok) << report.message;
+  EXPECT_EQ(report.records, 7u);
+  EXPECT_EQ(report.instances, 2u);
+  EXPECT_EQ(sqlite_rows(path,
+                        "SELECT count(*) FROM sqlite_master WHERE name = "
+                        "'audit_log_instance_seq'"),
+            std::vector<std::string>{"1"});
+  QueryOptions options;
+  options.user = "alice";
+  auto rows = query_sqlite(path, options);
+  ASSERT_TRUE(rows);
+  EXPECT_EQ(rows->size(), 4u);  // a0, a2, b0, c0
+}
+
+// The head is the instance's last row, however many rows of other instances follow it.
+TEST(SqliteSinkTest, RestartFindsTheHeadOfItsInstanceBehindAnother) {
+  test::TempDir dir;
+  const std::string path = dir.file("audit.sqlite");
+  write_records(sqlite_config(dir, "gw-1"), 3, "a");
+  write_records(sqlite_config(dir, "gw-2"), 40, "b");
+  auto head = make_sqlite_sink(SqliteConfig{path})->open("gw-1");
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->seq, 5);  // segment_start, a0..a2, shutdown
+  auto entries = read_sqlite(path);
+  ASSERT_TRUE(entries);
+  EXPECT_EQ(head->hash, (*entries)[4].hash);
+  auto missing = make_sqlite_sink(SqliteConfig{path})->open("gw-3");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->seq, 0);
+  EXPECT_EQ(missing->hash, kGenesisHash);
 }
 
 TEST(SqliteSinkTest, VerifyNamesRowEditedWithTheSqliteCli) {

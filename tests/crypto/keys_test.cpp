@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <array>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <string>
@@ -214,8 +215,22 @@ TEST(PrivateKeyTest, ES256SignatureIsRaw64Bytes) {
 }
 
 TEST(PrivateKeyTest, RefusesAlgorithmThatDoesNotFitTheKey) {
-  auto priv = PrivateKey::generate(Algorithm::EdDSA);
-  EXPECT_FALSE(priv.sign(Algorithm::RS256, "x"));
+  const std::array all = {Algorithm::RS256, Algorithm::PS256, Algorithm::ES256, Algorithm::EdDSA};
+  for (auto generated : {Algorithm::PS256, Algorithm::ES256, Algorithm::EdDSA}) {
+    // Bound to its algorithm when generated; from PEM, by key type only (RSA: RS256 and PS256).
+    auto priv = PrivateKey::generate(generated);
+    auto loaded = PrivateKey::from_pem(priv.pem());
+    ASSERT_TRUE(loaded);
+    for (auto alg : all) {
+      EXPECT_EQ(static_cast<bool>(priv.sign(alg, "x")), alg == generated)
+          << to_string(generated) << " key, " << to_string(alg);
+      const bool fits =
+          alg == generated || (generated == Algorithm::PS256 && alg == Algorithm::RS256);
+      EXPECT_EQ(static_cast<bool>(loaded->sign(alg, "x")), fits)
+          << to_string(generated) << " key from PEM, " << to_string(alg);
+      EXPECT_EQ(fits, loaded->public_key().allows(alg)) << to_string(alg);
+    }
+  }
 }
 
 TEST(PrivateKeyTest, PemRoundTrips) {
