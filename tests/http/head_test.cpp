@@ -6,6 +6,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <random>
 #include <string>
 
 namespace gw::http {
@@ -383,6 +384,132 @@ TEST(ResponseHeadTest, MalformedHeadsAreErrorsNotCrashes) {
   error_code ec;
   small.parse("HTTP/1.1 200 OK\r\nX-Big: " + std::string(100, 'a') + "\r\n\r\n", ec);
   EXPECT_EQ(ec, bhttp::error::header_limit);
+}
+
+}  // namespace
+}  // namespace gw::http
+
+namespace gw::http {
+namespace {
+
+namespace bhttp = boost::beast::http;
+using boost::system::error_code;
+
+bool has_control(std::string_view s, bool tab_allowed) {
+  for (unsigned char c : s) {
+    if ((c < 0x20 && !(tab_allowed && c == '\t')) || c == 0x7f) return true;
+  }
+  return false;
+}
+
+// Mutated heads (bytes changed, inserted, removed, cut) never crash the parser, and whatever it
+// accepts holds only what a valid head may: token names, values without line breaks, and the
+// same result whether the input arrives whole or in two parts.
+TEST(RequestHeadTest, MutatedHeadsAreRefusedOrParsedConsistently) {
+  const std::string seed =
+      "POST /v1/chat/completions?x=1 HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer a.b.c\r\n"
+      "Content-Length: 12\r\nConnection: keep-alive\r\nX-Tab: a\tb\r\n\r\n{\"model\":1}";
+  static constexpr char kAlphabet[] = "\r\n\t :,\x7f\x01\x80 aZ09-/";
+  std::mt19937 rng(20261128);
+  int accepted = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string input = seed;
+    const int edits = 1 + static_cast<int>(rng() % 4);
+    for (int e = 0; e < edits && !input.empty(); ++e) {
+      const std::size_t at = rng() % input.size();
+      const char c = kAlphabet[rng() % (sizeof kAlphabet - 1)];
+      switch (rng() % 4) {
+        case 0:
+          input[at] = c;
+          break;
+        case 1:
+          input.insert(at, 1, c);
+          break;
+        case 2:
+          input.erase(at, 1);
+          break;
+        default:
+          input.resize(at + 1);
+          break;
+      }
+    }
+    RequestHead whole(limits());
+    error_code ec;
+    const std::size_t used = whole.parse(input, ec);
+    if (ec) continue;
+    ++accepted;
+    ASSERT_LE(used, input.size());
+    ASSERT_FALSE(whole.method().empty());
+    ASSERT_FALSE(has_control(whole.target(), false));
+    for (const auto& f : whole.fields()) {
+      ASSERT_FALSE(f.name.empty());
+      ASSERT_EQ(f.name.find_first_of(" \t\r\n:"), std::string_view::npos) << f.name;
+      ASSERT_FALSE(has_control(f.value, true)) << f.value;
+    }
+    const std::size_t cut = 1 + rng() % used;
+    RequestHead split(limits());
+    error_code first;
+    split.parse(std::string_view(input).substr(0, cut), first);
+    if (cut < used) {
+      ASSERT_EQ(first, bhttp::error::need_more);
+      error_code second;
+      ASSERT_EQ(split.parse(input, second), used);
+      ASSERT_FALSE(second);
+    } else {
+      ASSERT_FALSE(first);  // the whole head was there already
+    }
+    ASSERT_EQ(split.target(), whole.target());
+    ASSERT_EQ(split.fields().size(), whole.fields().size());
+    ASSERT_EQ(split.content_length(), whole.content_length());
+  }
+  EXPECT_GT(accepted, 100);  // the mutations leave enough valid heads to check
+}
+
+TEST(ResponseHeadTest, MutatedHeadsAreRefusedOrParsedConsistently) {
+  const std::string seed =
+      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+      "Connection: close, X-Hop\r\nX-Hop: 1\r\n\r\n{}";
+  static constexpr char kAlphabet[] = "\r\n\t :,\x7f\x01\x80 aZ09-/";
+  std::mt19937 rng(11282026);
+  int accepted = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string input = seed;
+    const int edits = 1 + static_cast<int>(rng() % 4);
+    for (int e = 0; e < edits && !input.empty(); ++e) {
+      const std::size_t at = rng() % input.size();
+      const char c = kAlphabet[rng() % (sizeof kAlphabet - 1)];
+      switch (rng() % 4) {
+        case 0:
+          input[at] = c;
+          break;
+        case 1:
+          input.insert(at, 1, c);
+          break;
+        case 2:
+          input.erase(at, 1);
+          break;
+        default:
+          input.resize(at + 1);
+          break;
+      }
+    }
+    ResponseHead head(8192);
+    error_code ec;
+    const std::size_t used = head.parse(input, ec);
+    if (ec) continue;
+    ++accepted;
+    ASSERT_LE(used, input.size());
+    ASSERT_GE(head.status(), 100);
+    ASSERT_LE(head.status(), 999);
+    for (const auto& f : head.fields()) {
+      ASSERT_EQ(f.name.find_first_of(" \t\r\n:"), std::string_view::npos) << f.name;
+      ASSERT_FALSE(has_control(f.value, true)) << f.value;
+    }
+    ResponseParser body;
+    prime_body_parser(head, false, body, ec);
+    ASSERT_FALSE(ec) << ec.message() << "\n" << input;
+  }
+  EXPECT_GT(accepted, 100);
 }
 
 }  // namespace
