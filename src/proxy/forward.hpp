@@ -517,8 +517,11 @@ class Forwarder {
   net::awaitable<std::optional<std::size_t>> read_piece(Stream& upstream) {
     if (body_left_) co_return co_await read_sized_piece(upstream);  // take_buffered() came first
     parser_->set_body_buffer(buffer_.data(), buffer_.size());
-    http::Deadline::Scope timed(*conn_->deadline, up_->response_timeout);
-    const auto ec = timed.check(co_await http::read_some(upstream, conn_->buffer, *parser_));
+    boost::system::error_code ec;
+    {  // the deadline belongs to the connection: disarmed before a failure drops it
+      http::Deadline::Scope timed(*conn_->deadline, up_->response_timeout);
+      ec = timed.check(co_await http::read_some(upstream, conn_->buffer, *parser_));
+    }
     if (ec && ec != bhttp::error::need_buffer) {
       result_.error = upstream_error(*up_, "reading the response body", ec);
       conn_.reset();
@@ -546,10 +549,15 @@ class Forwarder {
   net::awaitable<std::optional<std::size_t>> read_sized_piece(Stream& upstream) {
     const std::size_t room =
         static_cast<std::size_t>(std::min<std::uint64_t>(buffer_.size(), *body_left_));
-    http::Deadline::Scope timed(*conn_->deadline, up_->response_timeout);
-    auto [read_ec, n] =
-        co_await upstream.async_read_some(net::buffer(buffer_.data(), room), kTuple);
-    auto ec = timed.check(read_ec);
+    boost::system::error_code ec;
+    std::size_t n = 0;
+    {  // the deadline belongs to the connection: disarmed before a failure drops it
+      http::Deadline::Scope timed(*conn_->deadline, up_->response_timeout);
+      auto [read_ec, read] =
+          co_await upstream.async_read_some(net::buffer(buffer_.data(), room), kTuple);
+      ec = timed.check(read_ec);
+      n = read;
+    }
     if (ec == net::error::eof) ec = bhttp::error::partial_message;
     if (ec) {
       result_.error = upstream_error(*up_, "reading the response body", ec);

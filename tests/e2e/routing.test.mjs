@@ -21,6 +21,11 @@ describe('routing, limits and upstream failures', () => {
         res.write(Buffer.alloc(1000, 'c'), () => req.socket.destroy());
         return;
       }
+      if (req.url === '/bulk/cut-chunked') {  // one chunk, then hangs up before the last
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.write(Buffer.alloc(1000, 'c'), () => req.socket.destroy());
+        return;
+      }
       const big = Buffer.alloc(3 * 1024 * 1024, 'abcdefghij');
       res.writeHead(200, { 'content-type': 'text/plain', 'content-length': big.length });
       res.end(req.method === 'HEAD' ? undefined : big);
@@ -180,6 +185,9 @@ describe('routing, limits and upstream failures', () => {
     assert.equal(res.status, 200);
     assert.equal(res.headers['content-length'], '100000');
     assert.ok(res.body.length < 100000, `got ${res.body.length} bytes`);
+    const chunked = await raw('/bulk/cut-chunked');
+    assert.equal(chunked.status, 200);
+    assert.equal(chunked.headers['transfer-encoding'], 'chunked');
     const next = await gw.request('/bulk/big', { token });
     expectStatus(next, 200, gw);
     assert.equal(next.text.length, 3 * 1024 * 1024);
