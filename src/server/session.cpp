@@ -304,7 +304,8 @@ class Session {
       complete(ctx);
       co_return false;
     }
-    if (co_await serve_builtin(ctx, version, keep_alive && !has_body)) {
+    if (auto builtin = builtin_response(ctx)) {
+      co_await write_builtin(ctx, std::move(*builtin), version, keep_alive && !has_body);
       co_return keep_alive && !has_body;
     }
     if (!is_admin_ && is_decision_request(ctx)) {
@@ -569,42 +570,53 @@ class Session {
   }
 
   // Built-in endpoints; true when the request was one of them.
-  net::awaitable<bool> serve_builtin(RequestContext& ctx, unsigned version, bool keep_alive) {
-    if (ctx.method != "GET" && ctx.method != "HEAD") co_return false;
-    const std::string_view path = std::string_view(ctx.target).substr(0, ctx.target.find('?'));
+  struct Builtin {
     int status = 200;
     std::string body;
-    std::string content_type = "application/json";
+    std::string_view content_type = "application/json";
+  };
+
+  // The gateway's own endpoints (health, readiness, its JWKS, resource metadata, metrics on the
+  // admin listener): decided without a coroutine, since nearly every request is none of them.
+  std::optional<Builtin> builtin_response(const RequestContext& ctx) const {
+    if (ctx.method != "GET" && ctx.method != "HEAD") return std::nullopt;
+    const std::string_view path = std::string_view(ctx.target).substr(0, ctx.target.find('?'));
+    Builtin out;
     if (path == "/healthz") {
-      body = R"({"status":"ok"})";
+      out.body = R"({"status":"ok"})";
     } else if (path == "/readyz") {
       const bool ready = rt_.ready();
-      status = ready ? 200 : 503;
-      body = ready ? R"({"status":"ready"})"
-                   : R"({"status":"not_ready","reason":"identity provider keys not fetched yet"})";
+      out.status = ready ? 200 : 503;
+      out.body =
+          ready ? R"({"status":"ready"})"
+                : R"({"status":"not_ready","reason":"identity provider keys not fetched yet"})";
     } else if (path == "/.well-known/jwks.json") {
-      body = rt_.proxy->jwks();
-      content_type = "application/jwk-set+json";
+      out.body = rt_.proxy->jwks();
+      out.content_type = "application/jwk-set+json";
     } else if (auto doc = rt_.resource_metadata_docs.find(path);
                doc != rt_.resource_metadata_docs.end()) {
-      body = doc->second;
+      out.body = doc->second;
     } else if (path == "/metrics" && is_admin_) {
-      body = metrics::Registry::global().render();
-      content_type = "text/plain; version=0.0.4; charset=utf-8";
+      out.body = metrics::Registry::global().render();
+      out.content_type = "text/plain; version=0.0.4; charset=utf-8";
     } else {
-      co_return false;
+      return std::nullopt;
     }
-    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(status), version};
-    res.set(bhttp::field::content_type, content_type);
+    return out;
+  }
+
+  net::awaitable<void> write_builtin(const RequestContext& ctx, Builtin builtin, unsigned version,
+                                     bool keep_alive) {
+    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(builtin.status), version};
+    res.set(bhttp::field::content_type, builtin.content_type);
     res.set(bhttp::field::cache_control, "no-store");
     res.set("X-Request-Id", ctx.request_id);
-    res.body() = std::move(body);
+    res.body() = std::move(builtin.body);
     res.keep_alive(keep_alive);
     res.prepare_payload();
     if (ctx.method == "HEAD") res.body().clear();
     http::Deadline::Scope timed(deadline_, settings().idle_timeout);
     co_await bhttp::async_write(stream_, res, kTuple);
-    co_return true;
   }
 
   // Answers with the verdict's status and JSON body after the finishing hooks.
