@@ -5,8 +5,9 @@
 #   gateway   gatewaystack to it: RS256 token verified (token cache warm), identity injected,
 #             audit on (the embedded default: SQLite, best_effort)
 # The JWKS is a static file served by the upstream nginx; the token is minted with jose.
-# Prints req/s, p50, p99 per target (median over rounds), gateway/nginx ratios, and the
-# gateway's RSS when idle and after the load. Everything on 127.0.0.1; stops by itself.
+# Prints req/s, p50, p99 per target (median over rounds), gateway/nginx ratios (of the medians,
+# and the median of the per-round ratios), and the gateway's RSS when idle and after the load.
+# Everything on 127.0.0.1; stops by itself.
 #
 #   bench/load/run.sh [--binary PATH] [--rounds 3] [--duration 10s] [--threads 2]
 #                     [--connections 64] [--workers 1] [--token-cache on|off|both]
@@ -195,6 +196,14 @@ n_rps=$(median "${rps[nginx]}"); n_p50=$(median "${p50[nginx]}"); n_p99=$(median
 for t in "${targets[@]:2}"; do
   awk -v g="$(median "${rps[$t]}")" -v n="$n_rps" -v g50="$(median "${p50[$t]}")" -v n50="$n_p50" -v g99="$(median "${p99[$t]}")" -v n99="$n_p99" -v t="$t" \
     'BEGIN { printf "%s/nginx: req/s x%.2f, p50 x%.2f, p99 x%.2f\n", t, g/n, (n50 > 0 ? g50/n50 : 0), (n99 > 0 ? g99/n99 : 0) }'
+  # Each round runs nginx and the gateway back to back: the ratio within a round cancels the
+  # drift of a shared machine's speed between rounds.
+  per_round() {  # gateway values, nginx values -> "median min max" of their ratios
+    paste -d' ' <(tr ' ' '\n' <<<"$1" | grep -v '^$') <(tr ' ' '\n' <<<"$2" | grep -v '^$') |
+      awk '$2 > 0 { print $1 / $2 }' | sort -g |
+      awk '{a[NR]=$1} END { m = (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2; printf "x%.2f (x%.2f-x%.2f)", m, a[1], a[NR] }'
+  }
+  echo "$t/nginx, median of per-round ratios (min-max): req/s $(per_round "${rps[$t]}" "${rps[nginx]}"), p99 $(per_round "${p99[$t]}" "${p99[nginx]}")"
   echo "$t RSS after load: $(rss_kib "${gw_pid[$t]}") KiB"
 done
 exit $status

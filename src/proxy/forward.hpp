@@ -384,8 +384,12 @@ class Forwarder {
                             response_head_.fields(), framing, keep_alive};
   }
 
-  // Writes `piece` to the client; false (with the error recorded) when the client is gone.
-  net::awaitable<bool> write_to_client(const PieceBuffers& piece) {
+  // Writes a piece (head, data, chunk framing) to the client; false (with the error recorded)
+  // when the client is gone. The piece is built here, in this small frame, rather than as a
+  // temporary in relay_response's, which then stays small enough to be recycled.
+  net::awaitable<bool> write_to_client(std::string_view head, std::string_view data, bool chunked,
+                                       bool last) {
+    const PieceBuffers piece(head, data, chunked, last);
     if (piece.empty()) co_return true;
     http::Deadline::Scope timed(r_.client_deadline, r_.client_timeout);
     result_.response_started = true;
@@ -446,7 +450,7 @@ class Forwarder {
       } else {
         result_.finishing_done = true;
       }
-      const bool written = co_await write_to_client(PieceBuffers(head_, body, false, true));
+      const bool written = co_await write_to_client(head_, body, false, true);
       result_.client_keep_alive = written && r_.client_keep_alive;
       co_return;
     }
@@ -474,7 +478,7 @@ class Forwarder {
         // Streams start flowing as soon as the head is known; a body already buffered with
         // the head leaves with it in one write.
         if (!head_sent && conn_->buffer.size() == 0) {
-          if (!co_await write_to_client(PieceBuffers(head_, {}, false, false))) co_return;
+          if (!co_await write_to_client(head_, {}, false, false)) co_return;
           head_sent = true;
         }
         std::optional<std::size_t> n = take_buffered();
@@ -500,8 +504,7 @@ class Forwarder {
           result_.finishing_done = true;
         }
       }
-      if (!co_await write_to_client(
-              PieceBuffers(head_sent ? std::string_view() : head_, data, chunked, done))) {
+      if (!co_await write_to_client(head_sent ? std::string_view() : head_, data, chunked, done)) {
         co_return;
       }
       head_sent = true;
