@@ -1,5 +1,7 @@
 #include "core/strings.hpp"
 
+#include <array>
+
 namespace gw {
 namespace {
 
@@ -18,12 +20,6 @@ std::string to_lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = lower(c);
   return out;
-}
-
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 std::string join(const std::vector<std::string>& parts, std::string_view separator) {
@@ -55,33 +51,18 @@ std::string sanitize_header_value(std::string_view value) {
 }
 
 bool is_token(std::string_view s) noexcept {
+  // RFC 9110 tchar, by table: field names are checked on every request.
+  static constexpr auto kToken = [] {
+    std::array<bool, 256> table{};
+    for (unsigned char c : std::string_view("!#$%&'*+-.^_`|~")) table[c] = true;
+    for (int c = '0'; c <= '9'; ++c) table[c] = true;
+    for (int c = 'a'; c <= 'z'; ++c) table[c] = true;
+    for (int c = 'A'; c <= 'Z'; ++c) table[c] = true;
+    return table;
+  }();
   if (s.empty()) return false;
   for (unsigned char c : s) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    if (!ok) {
-      switch (c) {
-        case '!':
-        case '#':
-        case '$':
-        case '%':
-        case '&':
-        case '\'':
-        case '*':
-        case '+':
-        case '-':
-        case '.':
-        case '^':
-        case '_':
-        case '`':
-        case '|':
-        case '~':
-          ok = true;
-          break;
-        default:
-          break;
-      }
-    }
-    if (!ok) return false;
+    if (!kToken[c]) return false;
   }
   return true;
 }

@@ -15,7 +15,13 @@ inline bool iequals(std::string_view a, std::string_view b) noexcept {
   return a.size() == b.size() && iequals_same_size(a.data(), b.data(), a.size());
 }
 std::string to_lower(std::string_view s);
-std::string_view trim(std::string_view s) noexcept;
+// Without surrounding spaces and tabs (HTTP's OWS). Inline: header values are trimmed on every
+// request.
+inline std::string_view trim(std::string_view s) noexcept {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
 std::string join(const std::vector<std::string>& parts, std::string_view separator);
 // True when the value holds no byte that could split or forge an HTTP header (CR, LF, NUL and
 // other controls except horizontal tab).

@@ -18,27 +18,16 @@ using boost::system::error_code;
 
 namespace {
 
-// RFC 9110 tchar: the characters of a token (methods, field names, coding names).
-constexpr auto kToken = [] {
-  std::array<bool, 256> table{};
-  for (unsigned char c : std::string_view("!#$%&'*+-.^_`|~")) table[c] = true;
-  for (int c = '0'; c <= '9'; ++c) table[c] = true;
-  for (int c = 'a'; c <= 'z'; ++c) table[c] = true;
-  for (int c = 'A'; c <= 'Z'; ++c) table[c] = true;
-  return table;
-}();
-
-bool is_token(std::string_view s) noexcept {
-  if (s.empty()) return false;
-  for (unsigned char c : s) {
-    if (!kToken[c]) return false;
-  }
-  return true;
-}
-
 // Heads are parsed in a copy followed by this many spare bytes, so that find_control reads 16
 // bytes at a time up to the end of a line without a byte-by-byte tail.
 constexpr std::size_t kPadding = 16;
+
+// Copies `head` into `text` followed by the spare bytes; returns the copy, without them.
+std::string_view copy_head(std::string_view head, std::string& text) {
+  text.assign(head.data(), head.size());
+  text.append(kPadding, '\0');
+  return {text.data(), head.size()};
+}
 
 // The first control character (below 0x20, or DEL) in [p, end), or end. Reads up to 15 bytes
 // past `end`.
@@ -65,19 +54,13 @@ const char* find_control(const char* p, const char* end) noexcept {
 
 bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
 
-std::string_view trim_ows(std::string_view s) noexcept {
-  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
-  return s;
-}
-
 // Calls `each` with every element of a comma-separated list, whitespace trimmed; empty
 // elements included (the caller decides whether they are allowed).
 template <class Each>
 void for_each_element(std::string_view list, Each each) {
   for (;;) {
     const auto comma = list.find(',');
-    each(trim_ows(list.substr(0, comma)));
+    each(trim(list.substr(0, comma)));
     if (comma == std::string_view::npos) return;
     list.remove_prefix(comma + 1);
   }
@@ -190,7 +173,7 @@ bool parse_fields(std::string_view rest, error_code& ec, Each each) {
     }
     const char* value_at = rest.data() + colon + 1;
     each(rest.substr(0, colon),
-         trim_ows(std::string_view(value_at, static_cast<std::size_t>(p - value_at))));
+         trim(std::string_view(value_at, static_cast<std::size_t>(p - value_at))));
     rest.remove_prefix(static_cast<std::size_t>(p + 2 - rest.data()));
   }
 }
@@ -282,9 +265,7 @@ std::size_t RequestHead::parse(std::string_view data, error_code& ec) {
   const std::size_t end =
       locate_head(data.substr(skipped), skipped, limits_.max_head_bytes, scanned_, ec);
   if (end == 0) return 0;
-  text_.assign(data.data() + skipped, end);
-  text_.append(kPadding, '\0');
-  if (!parse_head(std::string_view(text_.data(), end), ec)) return 0;
+  if (!parse_head(copy_head(data.substr(skipped, end), text_), ec)) return 0;
   ec = {};
   return skipped + end;
 }
@@ -395,9 +376,7 @@ std::string_view ResponseHead::value(bhttp::field id) const noexcept {
 std::size_t ResponseHead::parse(std::string_view data, error_code& ec) {
   const std::size_t end = locate_head(data, 0, max_head_bytes_, scanned_, ec);
   if (end == 0) return 0;
-  text_.assign(data.data(), end);
-  text_.append(kPadding, '\0');
-  if (!parse_head(std::string_view(text_.data(), end), ec)) return 0;
+  if (!parse_head(copy_head(data.substr(0, end), text_), ec)) return 0;
   ec = {};
   return end;
 }

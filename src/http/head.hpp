@@ -84,6 +84,12 @@ class RequestHead {
   std::optional<std::uint64_t> content_length_;
 };
 
+struct HeaderField {
+  boost::beast::http::field id = boost::beast::http::field::unknown;  // unknown for other names
+  std::string_view name;                                              // as received
+  std::string_view value;
+};
+
 // An upstream's response head. Fields carry Beast's field id, for classifying them cheaply.
 class ResponseHead {
  public:

@@ -1,11 +1,11 @@
 #pragma once
 
-// Reading HTTP messages with Beast's parser straight from a stream (plain socket or TLS).
-// Beast's own async_read_header / async_read_some run every read through two nested composed
-// operations, each tracking work on the executor, and post their completion even when the
-// buffer already held what was asked for. On the proxy path that machinery cost more than the
-// parsing itself; here a read is one co_await on the stream, and none when the buffer
-// suffices. Error codes are Beast's: end_of_stream, buffer_overflow, the parser's.
+// Reading HTTP bodies with Beast's parser straight from a stream (plain socket or TLS); heads
+// are read by http::read_head (head.hpp). Beast's own async_read_some runs every read through
+// two nested composed operations, each tracking work on the executor, and posts its completion
+// even when the buffer already held what was asked for. On the proxy path that machinery cost
+// more than the parsing itself; here a read is one co_await on the stream, and none when the
+// buffer suffices. Error codes are Beast's: end_of_stream, buffer_overflow, the parser's.
 
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
@@ -52,16 +52,6 @@ net::awaitable<boost::system::error_code> read_some(Stream& stream, beast::flat_
     buffer.consume(parser.put(buffer.data(), ec));
     if (ec != beast::http::error::need_more) co_return ec;
   }
-}
-
-// Reads until the parser holds the whole header: beast::http::async_read_header.
-template <class Stream, bool isRequest>
-net::awaitable<boost::system::error_code> read_header(
-    Stream& stream, beast::flat_buffer& buffer, beast::http::basic_parser<isRequest>& parser) {
-  while (!parser.is_header_done()) {
-    if (auto ec = co_await read_some(stream, buffer, parser)) co_return ec;
-  }
-  co_return boost::system::error_code{};
 }
 
 // Reads until the parser holds the whole message: beast::http::async_read.

@@ -6,17 +6,9 @@
 // whole. Framing, chunk decoding and keep-alive are Beast's (basic_parser).
 
 #include <boost/beast/http/basic_parser.hpp>
-#include <boost/beast/http/field.hpp>
 #include <cstddef>
-#include <string_view>
 
 namespace gw::http {
-
-struct HeaderField {
-  boost::beast::http::field id = boost::beast::http::field::unknown;  // unknown for other names
-  std::string_view name;                                              // as received
-  std::string_view value;
-};
 
 class ResponseParser final : public boost::beast::http::basic_parser<false> {
  public:

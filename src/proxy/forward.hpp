@@ -352,7 +352,7 @@ class Forwarder {
       // that run to the end of the connection.
       parser_.reset();
       body_left_.reset();
-      if (r_.ctx.method == "HEAD" || status == 204 || status == 304 || status < 200) {
+      if (!response_has_body()) {
         body_left_ = 0;
       } else if (!response_head_.chunked() && response_head_.content_length()) {
         body_left_ = *response_head_.content_length();
@@ -372,7 +372,6 @@ class Forwarder {
   }
 
   net::awaitable<void> finishing(int status) {
-    result_.finishing_done = true;
     Completion c{status, Reason::None, true};
     for (auto* stage : r_.stages) {
       if (stage->has_finishing()) co_await stage->on_finishing(r_.ctx, c);
@@ -418,8 +417,7 @@ class Forwarder {
 
     bool wants_body = false;
     for (auto* stage : r_.stages) wants_body = wants_body || stage->wants_response_body(ctx);
-    const bool has_body = !(ctx.method == "HEAD" || status == 204 || status == 304 ||
-                            (status >= 100 && status < 200));
+    const bool has_body = response_has_body();
 
     if (wants_body && has_body) {
       std::string body;
@@ -445,11 +443,8 @@ class Forwarder {
                           ctx, head_);
       ctx.response_bytes = body.size();
       release_upstream();
-      if (has_finishing_) {
-        co_await finishing(status);
-      } else {
-        result_.finishing_done = true;
-      }
+      result_.finishing_done = true;
+      if (has_finishing_) co_await finishing(status);
       const bool written = co_await write_to_client(head_, body, false, true);
       result_.client_keep_alive = written && r_.client_keep_alive;
       co_return;
@@ -498,11 +493,8 @@ class Forwarder {
         if (reads_usage) usage.finish(ctx.usage);
         release_upstream();
         // The last bytes wait until every stage is ready for the response to complete.
-        if (has_finishing_) {
-          co_await finishing(status);
-        } else {
-          result_.finishing_done = true;
-        }
+        result_.finishing_done = true;
+        if (has_finishing_) co_await finishing(status);
       }
       if (!co_await write_to_client(head_sent ? std::string_view() : head_, data, chunked, done)) {
         co_return;
@@ -511,6 +503,12 @@ class Forwarder {
       if (done) break;
     }
     result_.client_keep_alive = keep_alive;
+  }
+
+  // RFC 9110 6.4.1: answers to HEAD, 1xx, 204 and 304 have no body whatever their head says.
+  bool response_has_body() const {
+    const int status = response_head_.status();
+    return !(r_.ctx.method == "HEAD" || status < 200 || status == 204 || status == 304);
   }
 
   bool body_done() const { return body_left_ ? *body_left_ == 0 : parser_->is_done(); }

@@ -367,9 +367,7 @@ class Session {
         }
       } else {
         co_await send_continue(ctx);
-        streamed.emplace();
-        streamed->body_limit(settings().max_body_bytes);
-        http::prime_body_parser(head_, *streamed, ec);
+        ec = start_body(streamed);
         if (ec) {
           co_await reply_local(ctx, Verdict::reject(Reason::BadRequest, ec.message()), version,
                                false);
@@ -460,6 +458,16 @@ class Session {
     co_await net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()), kTuple);
   }
 
+  // A Beast parser for the body that follows head_, within the body limit.
+  template <class Body>
+  boost::system::error_code start_body(std::optional<bhttp::request_parser<Body>>& parser) {
+    parser.emplace();
+    parser->body_limit(settings().max_body_bytes);
+    boost::system::error_code ec;
+    http::prime_body_parser(head_, *parser, ec);
+    return ec;
+  }
+
   net::awaitable<Result<void>> read_body(
       std::optional<bhttp::request_parser<bhttp::string_body>>& buffered, RequestContext& ctx) {
     if (!head_.has_body()) {
@@ -467,10 +475,7 @@ class Session {
       co_return Result<void>{};
     }
     co_await send_continue(ctx);
-    buffered.emplace();
-    buffered->body_limit(settings().max_body_bytes);
-    boost::system::error_code ec;
-    http::prime_body_parser(head_, *buffered, ec);
+    auto ec = start_body(buffered);
     if (!ec) {
       http::Deadline::Scope timed(deadline_, settings().body_read_timeout);
       ec = timed.check(co_await http::read_message(stream_, buffer_, *buffered));

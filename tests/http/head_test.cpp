@@ -402,6 +402,32 @@ bool has_control(std::string_view s, bool tab_allowed) {
   return false;
 }
 
+// `seed` with one to four bytes changed, inserted or removed, or cut short; the bytes put in
+// are the ones that matter to a head's syntax.
+std::string mutate(std::string input, std::mt19937& rng) {
+  static constexpr char kAlphabet[] = "\r\n\t :,\x7f\x01\x80 aZ09-/";
+  const int edits = 1 + static_cast<int>(rng() % 4);
+  for (int e = 0; e < edits && !input.empty(); ++e) {
+    const std::size_t at = rng() % input.size();
+    const char c = kAlphabet[rng() % (sizeof kAlphabet - 1)];
+    switch (rng() % 4) {
+      case 0:
+        input[at] = c;
+        break;
+      case 1:
+        input.insert(at, 1, c);
+        break;
+      case 2:
+        input.erase(at, 1);
+        break;
+      default:
+        input.resize(at + 1);
+        break;
+    }
+  }
+  return input;
+}
+
 // Mutated heads (bytes changed, inserted, removed, cut) never crash the parser, and whatever it
 // accepts holds only what a valid head may: token names, values without line breaks, and the
 // same result whether the input arrives whole or in two parts.
@@ -409,30 +435,10 @@ TEST(RequestHeadTest, MutatedHeadsAreRefusedOrParsedConsistently) {
   const std::string seed =
       "POST /v1/chat/completions?x=1 HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer a.b.c\r\n"
       "Content-Length: 12\r\nConnection: keep-alive\r\nX-Tab: a\tb\r\n\r\n{\"model\":1}";
-  static constexpr char kAlphabet[] = "\r\n\t :,\x7f\x01\x80 aZ09-/";
   std::mt19937 rng(20261128);
   int accepted = 0;
   for (int round = 0; round < 20000; ++round) {
-    std::string input = seed;
-    const int edits = 1 + static_cast<int>(rng() % 4);
-    for (int e = 0; e < edits && !input.empty(); ++e) {
-      const std::size_t at = rng() % input.size();
-      const char c = kAlphabet[rng() % (sizeof kAlphabet - 1)];
-      switch (rng() % 4) {
-        case 0:
-          input[at] = c;
-          break;
-        case 1:
-          input.insert(at, 1, c);
-          break;
-        case 2:
-          input.erase(at, 1);
-          break;
-        default:
-          input.resize(at + 1);
-          break;
-      }
-    }
+    const std::string input = mutate(seed, rng);
     RequestHead whole(limits());
     error_code ec;
     const std::size_t used = whole.parse(input, ec);
@@ -469,30 +475,10 @@ TEST(ResponseHeadTest, MutatedHeadsAreRefusedOrParsedConsistently) {
   const std::string seed =
       "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
       "Connection: close, X-Hop\r\nX-Hop: 1\r\n\r\n{}";
-  static constexpr char kAlphabet[] = "\r\n\t :,\x7f\x01\x80 aZ09-/";
   std::mt19937 rng(11282026);
   int accepted = 0;
   for (int round = 0; round < 20000; ++round) {
-    std::string input = seed;
-    const int edits = 1 + static_cast<int>(rng() % 4);
-    for (int e = 0; e < edits && !input.empty(); ++e) {
-      const std::size_t at = rng() % input.size();
-      const char c = kAlphabet[rng() % (sizeof kAlphabet - 1)];
-      switch (rng() % 4) {
-        case 0:
-          input[at] = c;
-          break;
-        case 1:
-          input.insert(at, 1, c);
-          break;
-        case 2:
-          input.erase(at, 1);
-          break;
-        default:
-          input.resize(at + 1);
-          break;
-      }
-    }
+    const std::string input = mutate(seed, rng);
     ResponseHead head(8192);
     error_code ec;
     const std::size_t used = head.parse(input, ec);
