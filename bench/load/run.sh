@@ -10,13 +10,16 @@
 # Everything on 127.0.0.1; stops by itself.
 #
 #   bench/load/run.sh [--binary PATH] [--rounds 3] [--duration 10s] [--threads 2]
-#                     [--connections 64] [--workers 1] [--token-cache on|off|both]
+#                     [--connections 64] [--workers N] [--token-cache on|off|both]
 #                     [--audit on|off|both]
+# --workers: nginx proxy worker processes and gateway worker threads; default one per core,
+# the default of both (`worker_processes auto`, `server.workers: 0`). With more than one, nginx
+# listens with `reuseport`, as the gateway does, so both spread connections the same way.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
 bin="$root/build/release/gatewaystack"
-rounds=3 duration=10s threads=2 connections=64 workers=1 cache=on audit=on
+rounds=3 duration=10s threads=2 connections=64 workers="$(nproc)" cache=on audit=on
 while (( $# )); do
   case "$1" in
     --binary) bin="$2"; shift ;;
@@ -27,13 +30,14 @@ while (( $# )); do
     --workers) workers="$2"; shift ;;
     --token-cache) cache="$2"; shift ;;
     --audit) audit="$2"; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
 done
 case "$cache" in on|off|both) ;; *) echo "--token-cache on|off|both" >&2; exit 2 ;; esac
 case "$audit" in on|off|both) ;; *) echo "--audit on|off|both" >&2; exit 2 ;; esac
+[[ $workers =~ ^[1-9][0-9]*$ ]] || { echo "--workers: a positive number" >&2; exit 2; }
 for tool in wrk nginx node curl; do command -v "$tool" >/dev/null || { echo "run.sh: $tool missing (scripts/setup)" >&2; exit 1; }; done
 bin="$(realpath "$bin" 2>/dev/null || echo "$bin")"
 [[ -x "$bin" ]] || { echo "run.sh: no binary at $bin (cmake --preset release && cmake --build --preset release)" >&2; exit 1; }
@@ -85,9 +89,10 @@ nginx_conf upstream 1 "server {
     location / { default_type application/json; return 200 '{\"user\":\"bench_user\",\"events\":[{\"id\":1,\"title\":\"Dentist\"}]}'; }
   }"
 # 2. nginx reverse proxy.
+reuseport=""; (( workers > 1 )) && reuseport=" reuseport"
 nginx_conf proxy "$workers" "upstream backend { server 127.0.0.1:$up_port; keepalive 128; }
   server {
-    listen 127.0.0.1:$px_port;
+    listen 127.0.0.1:$px_port$reuseport;
     location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection \"\"; }
   }"
 nginx -p "$dir/upstream" -c "$dir/upstream/nginx.conf" -e "$dir/upstream/error.log" & pids+=($!)
