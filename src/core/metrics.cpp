@@ -1,5 +1,6 @@
 #include "core/metrics.hpp"
 
+#include <bit>
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
@@ -57,26 +58,64 @@ std::string format_double(double v) {
 
 void Gauge::add(double v) noexcept { atomic_add(value_, v); }
 
+std::size_t this_thread_stripe() noexcept {
+  static std::atomic<std::size_t> next{0};
+  thread_local const std::size_t stripe = next.fetch_add(1, std::memory_order_relaxed) % kStripes;
+  return stripe;
+}
+
+std::uint64_t Counter::value() const noexcept {
+  std::uint64_t total = 0;
+  for (const auto& s : stripes_) total += s.value.load(std::memory_order_relaxed);
+  return total;
+}
+
 Histogram::Histogram(std::vector<double> bounds)
     : bounds_(std::move(bounds)),
-      buckets_(std::make_unique<std::atomic<std::uint64_t>[]>(bounds_.size() + 1)) {}
+      lines_per_stripe_((bounds_.size() + 2 + 7) / 8),
+      lines_(std::make_unique<Line[]>(kStripes * lines_per_stripe_)) {}
 
 void Histogram::observe(double value) noexcept {
   std::size_t i = 0;
   while (i < bounds_.size() && value > bounds_[i]) ++i;
-  buckets_[i].fetch_add(1, std::memory_order_relaxed);
-  atomic_add(sum_, value);
-  count_.fetch_add(1, std::memory_order_relaxed);
+  const std::size_t stripe = this_thread_stripe();
+  word(stripe, 1 + i).fetch_add(1, std::memory_order_relaxed);
+  // Only this stripe's threads add to its sum: the exchange succeeds at once unless another
+  // thread shares the stripe.
+  auto& sum = word(stripe, 0);
+  std::uint64_t bits = sum.load(std::memory_order_relaxed);
+  while (!sum.compare_exchange_weak(
+      bits, std::bit_cast<std::uint64_t>(std::bit_cast<double>(bits) + value),
+      std::memory_order_relaxed)) {
+  }
 }
 
 std::vector<std::uint64_t> Histogram::bucket_counts() const {
   std::vector<std::uint64_t> out(bounds_.size() + 1);
   std::uint64_t running = 0;
   for (std::size_t i = 0; i <= bounds_.size(); ++i) {
-    running += buckets_[i].load(std::memory_order_relaxed);
+    for (std::size_t s = 0; s < kStripes; ++s)
+      running += word(s, 1 + i).load(std::memory_order_relaxed);
     out[i] = running;
   }
   return out;
+}
+
+double Histogram::sum() const noexcept {
+  double total = 0;
+  for (std::size_t s = 0; s < kStripes; ++s) {
+    total += std::bit_cast<double>(word(s, 0).load(std::memory_order_relaxed));
+  }
+  return total;
+}
+
+std::uint64_t Histogram::count() const noexcept {
+  std::uint64_t total = 0;
+  for (std::size_t i = 0; i <= bounds_.size(); ++i) {
+    for (std::size_t s = 0; s < kStripes; ++s)
+      total += word(s, 1 + i).load(std::memory_order_relaxed);
+  }
+  return total;
 }
 
 const std::vector<double>& latency_buckets() {
@@ -153,7 +192,9 @@ std::string Registry::render() const {
                    std::to_string(counts[i]) + "\n";
           }
           out += name + "_sum" + format_labels(labels) + " " + format_double(h->sum()) + "\n";
-          out += name + "_count" + format_labels(labels) + " " + std::to_string(h->count()) + "\n";
+          // The +Inf bucket read above, not a second read: the two always agree.
+          out +=
+              name + "_count" + format_labels(labels) + " " + std::to_string(counts.back()) + "\n";
         }
         break;
     }

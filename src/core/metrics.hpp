@@ -1,6 +1,8 @@
 #pragma once
 
+#include <array>
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -13,13 +15,24 @@ namespace gw::metrics {
 
 using Labels = std::vector<std::pair<std::string, std::string>>;
 
+// Counters and histograms are striped: each thread adds into a cache line of its own, so worker
+// threads counting the same request metric never pass a line back and forth between cores;
+// reading sums the stripes. Threads take stripes in turn.
+inline constexpr std::size_t kStripes = 8;
+std::size_t this_thread_stripe() noexcept;
+
 class Counter {
  public:
-  void inc(std::uint64_t n = 1) noexcept { value_.fetch_add(n, std::memory_order_relaxed); }
-  std::uint64_t value() const noexcept { return value_.load(std::memory_order_relaxed); }
+  void inc(std::uint64_t n = 1) noexcept {
+    stripes_[this_thread_stripe()].value.fetch_add(n, std::memory_order_relaxed);
+  }
+  std::uint64_t value() const noexcept;
 
  private:
-  std::atomic<std::uint64_t> value_{0};
+  struct alignas(64) Stripe {
+    std::atomic<std::uint64_t> value{0};
+  };
+  std::array<Stripe, kStripes> stripes_;
 };
 
 class Gauge {
@@ -32,21 +45,28 @@ class Gauge {
   std::atomic<double> value_{0};
 };
 
-// Cumulative histogram with fixed upper bounds (seconds for latencies).
+// Cumulative histogram with fixed upper bounds (seconds for latencies), striped like Counter.
 class Histogram {
  public:
   explicit Histogram(std::vector<double> bounds);
   void observe(double value) noexcept;
   std::vector<std::uint64_t> bucket_counts() const;  // cumulative, one per bound, then +Inf
-  double sum() const noexcept { return sum_.load(std::memory_order_relaxed); }
-  std::uint64_t count() const noexcept { return count_.load(std::memory_order_relaxed); }
+  double sum() const noexcept;
+  std::uint64_t count() const noexcept;  // the +Inf bucket: always agrees with bucket_counts()
   const std::vector<double>& bounds() const noexcept { return bounds_; }
 
  private:
+  struct alignas(64) Line {
+    std::atomic<std::uint64_t> word[8];
+  };
+  // Word 0 of a stripe holds the sum's bits, words 1..bounds+1 the buckets.
+  std::atomic<std::uint64_t>& word(std::size_t stripe, std::size_t index) const noexcept {
+    return lines_[stripe * lines_per_stripe_ + index / 8].word[index % 8];
+  }
+
   std::vector<double> bounds_;
-  std::unique_ptr<std::atomic<std::uint64_t>[]> buckets_;
-  std::atomic<double> sum_{0};
-  std::atomic<std::uint64_t> count_{0};
+  std::size_t lines_per_stripe_;
+  std::unique_ptr<Line[]> lines_;
 };
 
 // Default latency buckets, 100 µs to 30 s.

@@ -381,6 +381,50 @@ std::size_t ResponseHead::parse(std::string_view data, error_code& ec) {
   return end;
 }
 
+namespace {
+
+// The fields the gateway acts on in a response: framing, hop-by-hop (RFC 9110 7.6.1) and
+// Content-Type. Names of one length share a case, so most fields cost one comparison or none.
+bhttp::field classify_response_field(std::string_view name) noexcept {
+  using bhttp::field;
+  switch (name.size()) {
+    case 2:
+      if (iequals(name, "te")) return field::te;
+      break;
+    case 7:
+      if (iequals(name, "trailer")) return field::trailer;
+      if (iequals(name, "upgrade")) return field::upgrade;
+      break;
+    case 10:
+      if (iequals(name, "connection")) return field::connection;
+      if (iequals(name, "keep-alive")) return field::keep_alive;
+      break;
+    case 12:
+      if (iequals(name, "content-type")) return field::content_type;
+      break;
+    case 14:
+      if (iequals(name, "content-length")) return field::content_length;
+      break;
+    case 16:
+      if (iequals(name, "proxy-connection")) return field::proxy_connection;
+      break;
+    case 17:
+      if (iequals(name, "transfer-encoding")) return field::transfer_encoding;
+      break;
+    case 18:
+      if (iequals(name, "proxy-authenticate")) return field::proxy_authenticate;
+      break;
+    case 19:
+      if (iequals(name, "proxy-authorization")) return field::proxy_authorization;
+      break;
+    default:
+      break;
+  }
+  return field::unknown;
+}
+
+}  // namespace
+
 bool ResponseHead::parse_head(std::string_view head, error_code& ec) {
   std::string_view line;
   if (!take_start_line(head, line, bhttp::error::bad_reason, ec)) return false;
@@ -409,7 +453,7 @@ bool ResponseHead::parse_head(std::string_view head, error_code& ec) {
   bool has_transfer_encoding = false;
   bool chunked_last = false;
   const bool fields_ok = parse_fields(head, ec, [&](std::string_view name, std::string_view value) {
-    const auto id = bhttp::string_to_field(name);
+    const auto id = classify_response_field(name);
     fields_.push_back({id, name, value});
     if (ec) return;
     switch (id) {

@@ -85,8 +85,10 @@ class RequestHead {
 };
 
 struct HeaderField {
-  boost::beast::http::field id = boost::beast::http::field::unknown;  // unknown for other names
-  std::string_view name;                                              // as received
+  // Set for the fields the gateway acts on: framing (Content-Length, Transfer-Encoding), the
+  // hop-by-hop fields of RFC 9110 7.6.1 and Content-Type; unknown for every other name.
+  boost::beast::http::field id = boost::beast::http::field::unknown;
+  std::string_view name;  // as received
   std::string_view value;
 };
 

@@ -33,10 +33,10 @@ std::shared_ptr<const Identity> TokenCache::find(std::string_view token, std::in
     }
   }
   if (found) {
-    hits_.fetch_add(1, std::memory_order_relaxed);
+    hits_.inc();
     stats().token_cache_hits.inc();
   } else {
-    misses_.fetch_add(1, std::memory_order_relaxed);
+    misses_.inc();
     stats().token_cache_misses.inc();
   }
   return found;

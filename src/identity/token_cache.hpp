@@ -5,7 +5,6 @@
 // caller another's identity; hashing it costs less than a SHA-256); sharded, one mutex each.
 
 #include <array>
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -15,6 +14,7 @@
 #include <unordered_map>
 
 #include "core/identity.hpp"
+#include "core/metrics.hpp"
 
 namespace gw::identity {
 
@@ -33,8 +33,8 @@ class TokenCache {
   static std::size_t shard_index(std::string_view token) noexcept;
 
   std::size_t size() const;
-  std::uint64_t hits() const noexcept { return hits_.load(std::memory_order_relaxed); }
-  std::uint64_t misses() const noexcept { return misses_.load(std::memory_order_relaxed); }
+  std::uint64_t hits() const noexcept { return hits_.value(); }
+  std::uint64_t misses() const noexcept { return misses_.value(); }
 
  private:
   static constexpr std::size_t kShards = 16;
@@ -59,8 +59,8 @@ class TokenCache {
 
   std::size_t per_shard_;
   std::array<Shard, kShards> shards_;
-  std::atomic<std::uint64_t> hits_{0};
-  std::atomic<std::uint64_t> misses_{0};
+  metrics::Counter hits_;  // striped: every request of every worker counts one
+  metrics::Counter misses_;
 };
 
 }  // namespace gw::identity
