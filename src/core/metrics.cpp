@@ -90,12 +90,18 @@ void Histogram::observe(double value) noexcept {
   }
 }
 
+std::uint64_t Histogram::bucket(std::size_t i) const noexcept {
+  std::uint64_t total = 0;
+  for (std::size_t s = 0; s < kStripes; ++s)
+    total += word(s, 1 + i).load(std::memory_order_relaxed);
+  return total;
+}
+
 std::vector<std::uint64_t> Histogram::bucket_counts() const {
   std::vector<std::uint64_t> out(bounds_.size() + 1);
   std::uint64_t running = 0;
   for (std::size_t i = 0; i <= bounds_.size(); ++i) {
-    for (std::size_t s = 0; s < kStripes; ++s)
-      running += word(s, 1 + i).load(std::memory_order_relaxed);
+    running += bucket(i);
     out[i] = running;
   }
   return out;
@@ -111,10 +117,7 @@ double Histogram::sum() const noexcept {
 
 std::uint64_t Histogram::count() const noexcept {
   std::uint64_t total = 0;
-  for (std::size_t i = 0; i <= bounds_.size(); ++i) {
-    for (std::size_t s = 0; s < kStripes; ++s)
-      total += word(s, 1 + i).load(std::memory_order_relaxed);
-  }
+  for (std::size_t i = 0; i <= bounds_.size(); ++i) total += bucket(i);
   return total;
 }
 

@@ -63,6 +63,7 @@ class Histogram {
   std::atomic<std::uint64_t>& word(std::size_t stripe, std::size_t index) const noexcept {
     return lines_[stripe * lines_per_stripe_ + index / 8].word[index % 8];
   }
+  std::uint64_t bucket(std::size_t i) const noexcept;  // bucket i (not cumulative), all stripes
 
   std::vector<double> bounds_;
   std::size_t lines_per_stripe_;
