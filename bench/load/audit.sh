@@ -171,6 +171,9 @@ cpu_ticks() {  # pid [thread name] -> utime + stime in clock ticks (the process,
 per_item_us() {  # ticks, items -> microseconds of CPU per item ("-" without items)
   awk -v t="$1" -v n="$2" -v hz="$clk_tck" 'BEGIN { if (n > 0) printf "%.2f", t * 1e6 / hz / n; else print "-" }'
 }
+machine_ticks() {  # busy clock ticks of the whole machine (every CPU: all but idle and iowait)
+  awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
+}
 median() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{a[NR]=$1} END { if (NR%2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2 }'; }
 
 echo "bench: wrk -t$threads -c$connections -d$duration, $rounds rounds, gateway workers=$workers, $(nproc) cores"
@@ -178,7 +181,7 @@ echo "bench: audit off | best_effort (SQLite) | fail_closed (SQLite); access log
 # Warm-up: fills the token cache and the connection pools.
 for t in "${targets[@]}"; do wrk -t1 -c8 -d2s -H "Authorization: Bearer $token" "${url[$t]}" >/dev/null || true; done
 
-declare -A rps p50 p99 wps rpb gwcpu iocpu wcpu scpu
+declare -A rps p50 p99 wps rpb gwcpu mcpu iocpu wcpu scpu
 status=0
 for r in $(seq 1 "$rounds"); do
   for t in "${targets[@]}"; do
@@ -191,9 +194,11 @@ for r in $(seq 1 "$rounds"); do
     gw_before=$(cpu_ticks "${gw_pid[$t]}")
     w_before=$(cpu_ticks "${gw_pid[$t]}" gw-audit-write)
     s_before=$(cpu_ticks "${gw_pid[$t]}" gw-audit-sync)
+    m_before=$(machine_ticks)
     start_ns=$(date +%s%N)
     out="$(wrk -t"$threads" -c"$connections" -d"$duration" --latency -H "Authorization: Bearer $token" "${url[$t]}" 2>&1)" || { echo "round $r  $t: wrk failed: $out"; status=1; continue; }
     end_ns=$(date +%s%N)
+    m_ticks=$(( $(machine_ticks) - m_before ))
     # best_effort may still be draining its queue: include what lands within 0.5 s.
     [[ $t == best_effort ]] && sleep 0.5
     after=$(metric "$t" gw_audit_records_written_total)
@@ -209,28 +214,29 @@ for r in $(seq 1 "$rounds"); do
     x99="$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")"
     x_requests="$(awk '/requests in/ {print $1}' <<<"$out")"
     x_gw=$(per_item_us "$gw_ticks" "$x_requests") x_io=$(per_item_us "$(( gw_ticks - w_ticks - s_ticks ))" "$x_requests")
+    x_m=$(per_item_us "$m_ticks" "$x_requests")
     x_w=$(per_item_us "$w_ticks" "$(( after - before ))") x_s=$(per_item_us "$s_ticks" "$(( after - before ))")
     rps[$t]+="$x_rps " p50[$t]+="$x50 " p99[$t]+="$x99 " wps[$t]+="$w " rpb[$t]+="$per_batch "
-    gwcpu[$t]+="$x_gw " iocpu[$t]+="$x_io " wcpu[$t]+="$x_w " scpu[$t]+="$x_s "
-    printf 'round %d  %-12s %10s req/s  p50 %8s ms  p99 %8s ms  audit %8s rec/s %7s rec/commit  cpu us: gw/req %6s io/req %6s writer/rec %6s syncer/rec %6s  %s\n' \
-      "$r" "$t" "$x_rps" "$x50" "$x99" "$w" "$per_batch" "$x_gw" "$x_io" "$x_w" "$x_s" "${errors//$'\n'/; }"
+    gwcpu[$t]+="$x_gw " mcpu[$t]+="$x_m " iocpu[$t]+="$x_io " wcpu[$t]+="$x_w " scpu[$t]+="$x_s "
+    printf 'round %d  %-12s %10s req/s  p50 %8s ms  p99 %8s ms  audit %8s rec/s %7s rec/commit  cpu us: machine/req %6s gw/req %6s io/req %6s writer/rec %6s syncer/rec %6s  %s\n' \
+      "$r" "$t" "$x_rps" "$x50" "$x99" "$w" "$per_batch" "$x_m" "$x_gw" "$x_io" "$x_w" "$x_s" "${errors//$'\n'/; }"
     [[ -n $errors ]] && status=1
   done
 done
 
 echo
 echo "median over $rounds rounds:"
-printf '%-12s %10s %9s %9s %9s %9s %11s %11s %10s %11s %10s %10s %10s %10s\n' audit req/s p50_ms p99_ms rps/off p99/off records/s high_water dropped rec/commit gw_us/req io_us/req wr_us/rec sy_us/rec
+printf '%-12s %10s %9s %9s %9s %9s %11s %11s %10s %11s %10s %10s %10s %10s %10s\n' audit req/s p50_ms p99_ms rps/off p99/off records/s high_water dropped rec/commit mach_us/req gw_us/req io_us/req wr_us/rec sy_us/rec
 o_rps=$(median "${rps[off]}"); o_p99=$(median "${p99[off]}")
 for t in "${targets[@]}"; do
   m_rps=$(median "${rps[$t]}"); m_p99=$(median "${p99[$t]}")
   hw=- dr=-
   if [[ $t != off ]]; then hw=$(metric "$t" gw_audit_queue_high_water); dr=$(metric "$t" gw_audit_dropped_total); fi
-  printf '%-12s %10s %9s %9s %9s %9s %11s %11s %10s %11s %10s %10s %10s %10s\n' "$t" "$m_rps" "$(median "${p50[$t]}")" "$m_p99" \
+  printf '%-12s %10s %9s %9s %9s %9s %11s %11s %10s %11s %10s %10s %10s %10s %10s\n' "$t" "$m_rps" "$(median "${p50[$t]}")" "$m_p99" \
     "$(awk -v a="$m_rps" -v b="$o_rps" 'BEGIN { printf "x%.2f", (b > 0 ? a / b : 0) }')" \
     "$(awk -v a="$m_p99" -v b="$o_p99" 'BEGIN { printf "x%.2f", (b > 0 ? a / b : 0) }')" \
     "$([[ $t == off ]] && echo - || median "${wps[$t]}")" "$hw" "$dr" \
-    "$([[ $t == off ]] && echo - || median "${rpb[$t]}")" "$(median "${gwcpu[$t]}")" "$(median "${iocpu[$t]}")" \
+    "$([[ $t == off ]] && echo - || median "${rpb[$t]}")" "$(median "${mcpu[$t]}")" "$(median "${gwcpu[$t]}")" "$(median "${iocpu[$t]}")" \
     "$([[ $t == off ]] && echo - || median "${wcpu[$t]}")" "$([[ $t == off ]] && echo - || median "${scpu[$t]}")"
 done
 exit $status

@@ -49,6 +49,10 @@ struct AuditConfig {
   std::string signing_key_file;          // Ed25519 PKCS#8 PEM; generated (0600) when missing
   std::int64_t checkpoint_every = 1000;  // records; 0 = off
   std::chrono::milliseconds checkpoint_interval{10'000};  // 0 = off
+  // How long a commit nobody waits for (best_effort) may stay unsynced: the syncer flushes the
+  // sinks at once for a durability waiter (fail_closed), otherwise at most once per interval.
+  // 0 = after every commit.
+  std::chrono::milliseconds sync_interval{1000};
   std::optional<SqliteConfig> sqlite;
   std::optional<JsonlConfig> jsonl;
   std::optional<PostgresConfig> postgres;

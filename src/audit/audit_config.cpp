@@ -40,6 +40,7 @@ AuditConfig parse_config(config::Map& map, const std::string& base_dir) {
   auto key = map.optional_string("signing_key_file");
   c.checkpoint_every = map.integer("checkpoint_every", 1000, 0, 1'000'000'000);
   c.checkpoint_interval = map.duration("checkpoint_interval", c.checkpoint_interval);
+  c.sync_interval = map.duration("sync_interval", c.sync_interval);
 
   if (auto m = map.map("sqlite")) {
     SqliteConfig s;

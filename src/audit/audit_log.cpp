@@ -284,7 +284,7 @@ void AuditLog::Impl::publish_commits(const std::vector<std::int64_t>& committed,
       committed_[i] = std::max(committed_[i], committed[i]);
     }
     for (auto& w : waiters) sync_waiters_.push_back(std::move(w));
-    if (syncer_waiting_ && (advanced || !waiters.empty())) {
+    if (syncer_waiting_ && ((advanced && !syncer_deferring_) || !waiters.empty())) {
       syncer_waiting_ = false;
       wake = true;
     }
@@ -300,22 +300,36 @@ void AuditLog::Impl::run_sync() {
   std::chrono::milliseconds backoff{100};
   bool failing = false;
 
+  // Commits nobody waits for are synced at most once per sync_interval: a best_effort record
+  // is then durable within that interval of its commit, and each sync covers many batches
+  // (a disk flush per batch would cost the syncer, and the disk, far more than the commit).
+  const auto sync_interval = config_.sync_interval;
+  SteadyClock::time_point next_sync_at{};
+
   std::unique_lock lock(sync_mutex_);
   for (;;) {
     bool behind = false;
     for (std::size_t i = 0; i < sinks_.size(); ++i) behind = behind || committed_[i] > synced_[i];
-    const bool retry_due = !failing || SteadyClock::now() >= retry_at;
-    if (!(behind && retry_due)) {
+    const auto now = SteadyClock::now();
+    const bool retry_due = !failing || now >= retry_at;
+    const bool deferred =
+        behind && !failing && sync_waiters_.empty() && !sync_stopping_ && now < next_sync_at;
+    if (!(behind && retry_due) || deferred) {
       if (sync_stopping_ && (!behind || failing)) break;
       syncer_waiting_ = true;
+      syncer_deferring_ = deferred;
       if (failing && behind) {
         sync_wake_.wait_until(lock, retry_at);
+      } else if (deferred) {
+        sync_wake_.wait_until(lock, next_sync_at);
       } else {
         sync_wake_.wait(lock);
       }
       syncer_waiting_ = false;
+      syncer_deferring_ = false;
       continue;
     }
+    next_sync_at = now + sync_interval;
     // Everything committed so far goes to disk in one sync per sink: commits made while this
     // sync runs wait for the next one.
     targets = committed_;

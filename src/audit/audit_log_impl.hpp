@@ -181,6 +181,9 @@ struct AuditLog::Impl {
   std::vector<std::int64_t> synced_;
   std::vector<std::pair<std::int64_t, Notify>> sync_waiters_;  // in seq order
   bool syncer_waiting_ = false;
+  // The syncer sleeps until its sync_interval is due: new commits alone do not wake it, a
+  // durability waiter or stop() does.
+  bool syncer_deferring_ = false;
   bool sync_stopping_ = false;
   std::atomic<bool> sync_healthy_{true};
   std::thread syncer_;

@@ -32,6 +32,7 @@ audit:
   signing_key_file: keys/audit.pem
   checkpoint_every: 10
   checkpoint_interval: 5s
+  sync_interval: 250ms
   sqlite: {path: audit.sqlite, batch_max: 32, flush_interval: 20ms}
   jsonl: {path: /var/log/audit.jsonl, max_bytes: 1MiB, max_age: 1h}
   postgres: {url: "postgresql://u@127.0.0.1:5432/audit", batch_max: 64, flush_interval: 10ms}
@@ -44,6 +45,7 @@ audit:
   EXPECT_EQ(c.signing_key_file, "/etc/gw/keys/audit.pem");
   EXPECT_EQ(c.checkpoint_every, 10);
   EXPECT_EQ(c.checkpoint_interval, std::chrono::seconds(5));
+  EXPECT_EQ(c.sync_interval, std::chrono::milliseconds(250));
   ASSERT_TRUE(c.sqlite);
   EXPECT_EQ(c.sqlite->path, "/etc/gw/audit.sqlite");
   EXPECT_EQ(c.sqlite->batch_max, 32u);

@@ -4,6 +4,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <future>
 #include <map>
 #include <optional>
 #include <thread>
@@ -22,8 +23,10 @@ struct Fixture {
   std::shared_ptr<gw::test::ManualClock> clock = std::make_shared<gw::test::ManualClock>();
   AuditLogSharedPtr log;
 
-  explicit Fixture(Mode mode, std::size_t capacity = 100, std::int64_t checkpoint_every = 0) {
+  explicit Fixture(Mode mode, std::size_t capacity = 100, std::int64_t checkpoint_every = 0,
+                   std::chrono::milliseconds sync_interval = std::chrono::milliseconds(1000)) {
     AuditConfig config;
+    config.sync_interval = sync_interval;
     config.mode = mode;
     config.instance_id = "gw-test";
     config.queue_capacity = capacity;
@@ -581,6 +584,58 @@ TEST(AuditLogTest, FailingSyncHoldsWaitersAndRefusesNewRequests) {
   EXPECT_TRUE(finished);
   EXPECT_TRUE(f.log->impl().try_reserve());
   f.log->impl().submit(make_request_entry(context("after")), true);
+  f.log->stop();
+}
+
+// best_effort: commits nobody waits for are synced once per sync_interval, not per batch; the
+// sync that stop() runs makes the rest durable.
+TEST(AuditLogTest, BestEffortSyncsAtMostOncePerSyncInterval) {
+  Fixture f(Mode::BestEffort, 100, 0, std::chrono::hours(1));
+  // The first commit opens the interval and is synced at once.
+  f.log->impl().submit(make_request_entry(context("r0")), false);
+  test::wait_for(*f.state, [&] { return f.state->durable == 2u; });  // segment_start + r0
+  for (int i = 1; i < 3; ++i) {
+    f.log->impl().submit(make_request_entry(context("r" + std::to_string(i))), false);
+    test::wait_for(*f.state, [&] { return f.state->stored.size() == 2u + i; });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  int syncs = 0;
+  {
+    std::lock_guard lock(f.state->mutex);
+    syncs = f.state->syncs_entered;
+    EXPECT_EQ(f.state->durable, 2u);  // r1 and r2 committed, not synced within the interval
+  }
+  f.log->stop();
+  std::lock_guard lock(f.state->mutex);
+  EXPECT_EQ(f.state->syncs_entered, syncs + 1);
+  EXPECT_EQ(f.state->durable, f.state->stored.size());  // with the shutdown checkpoint
+}
+
+// Someone waiting for durability does not wait for the interval.
+TEST(AuditLogTest, ADurabilityWaiterIsSyncedAtOnceDespiteTheSyncInterval) {
+  Fixture f(Mode::BestEffort, 100, 0, std::chrono::hours(1));
+  f.log->impl().submit(make_request_entry(context("unwaited")), false);
+  test::wait_for(*f.state, [&] { return f.state->stored.size() == 2u; });
+  std::promise<bool> durable;
+  f.log->impl().submit(make_request_entry(context("waited")), false,
+                       [&](bool ok) { durable.set_value(ok); });
+  auto result = durable.get_future();
+  ASSERT_EQ(result.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_TRUE(result.get());
+  {
+    std::lock_guard lock(f.state->mutex);
+    EXPECT_EQ(f.state->durable, 3u);
+  }
+  f.log->stop();
+}
+
+// sync_interval 0: every commit is synced, as fail_closed's are.
+TEST(AuditLogTest, ZeroSyncIntervalSyncsEveryCommit) {
+  Fixture f(Mode::BestEffort, 100, 0, std::chrono::milliseconds(0));
+  for (int i = 0; i < 3; ++i) {
+    f.log->impl().submit(make_request_entry(context("r" + std::to_string(i))), false);
+    test::wait_for(*f.state, [&] { return f.state->durable == 2u + i; });
+  }
   f.log->stop();
 }
 
