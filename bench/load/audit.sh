@@ -12,7 +12,10 @@
 # queue high-water mark (gw_audit_queue_high_water), and CPU time: the gateway's (all threads)
 # per request, the same without the audit threads (io: what the requests cost the I/O threads),
 # and its audit writer's and syncer's (threads gw-audit-write, gw-audit-sync, from /proc) per
-# record written: less sensitive than req/s to what else runs on the machine.
+# record written: less sensitive than req/s to what else runs on the machine. Also the whole
+# machine's CPU per request (mach_us/req: wrk, upstream, gateway and the kernel's disk writeback;
+# the ratio that req/s follows when the run is CPU-bound), and per round the share of CPU time the
+# hypervisor stole (a shared VM: rounds with a high steal are not comparable).
 # Loopback only; stops by itself.
 # Default: 3 rounds x 3 settings x 8s + warm-up, about 1.5 min. Its temporary directory (the
 # SQLite files grow by about 1 GB per run) is removed on exit, unless --keep.
@@ -171,8 +174,11 @@ cpu_ticks() {  # pid [thread name] -> utime + stime in clock ticks (the process,
 per_item_us() {  # ticks, items -> microseconds of CPU per item ("-" without items)
   awk -v t="$1" -v n="$2" -v hz="$clk_tck" 'BEGIN { if (n > 0) printf "%.2f", t * 1e6 / hz / n; else print "-" }'
 }
-machine_ticks() {  # busy clock ticks of the whole machine (every CPU: all but idle and iowait)
-  awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
+machine_ticks() {  # busy clock ticks of the whole machine (every CPU: user, nice, system, irq, softirq; not idle, iowait or time stolen by the hypervisor)
+  awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8; exit }' /proc/stat
+}
+steal_ticks() {  # clock ticks of every CPU in all, and the part stolen by the hypervisor
+  awk '$1 == "cpu" { print $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $9; exit }' /proc/stat
 }
 median() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{a[NR]=$1} END { if (NR%2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2 }'; }
 
@@ -195,10 +201,13 @@ for r in $(seq 1 "$rounds"); do
     w_before=$(cpu_ticks "${gw_pid[$t]}" gw-audit-write)
     s_before=$(cpu_ticks "${gw_pid[$t]}" gw-audit-sync)
     m_before=$(machine_ticks)
+    read -r all_before stolen_before <<<"$(steal_ticks)"
     start_ns=$(date +%s%N)
     out="$(wrk -t"$threads" -c"$connections" -d"$duration" --latency -H "Authorization: Bearer $token" "${url[$t]}" 2>&1)" || { echo "round $r  $t: wrk failed: $out"; status=1; continue; }
     end_ns=$(date +%s%N)
     m_ticks=$(( $(machine_ticks) - m_before ))
+    read -r all_after stolen_after <<<"$(steal_ticks)"
+    x_steal=$(awk -v s=$(( stolen_after - stolen_before )) -v a=$(( all_after - all_before )) 'BEGIN { printf "%.0f", (a > 0 ? 100 * s / a : 0) }')
     # best_effort may still be draining its queue: include what lands within 0.5 s.
     [[ $t == best_effort ]] && sleep 0.5
     after=$(metric "$t" gw_audit_records_written_total)
@@ -218,8 +227,8 @@ for r in $(seq 1 "$rounds"); do
     x_w=$(per_item_us "$w_ticks" "$(( after - before ))") x_s=$(per_item_us "$s_ticks" "$(( after - before ))")
     rps[$t]+="$x_rps " p50[$t]+="$x50 " p99[$t]+="$x99 " wps[$t]+="$w " rpb[$t]+="$per_batch "
     gwcpu[$t]+="$x_gw " mcpu[$t]+="$x_m " iocpu[$t]+="$x_io " wcpu[$t]+="$x_w " scpu[$t]+="$x_s "
-    printf 'round %d  %-12s %10s req/s  p50 %8s ms  p99 %8s ms  audit %8s rec/s %7s rec/commit  cpu us: machine/req %6s gw/req %6s io/req %6s writer/rec %6s syncer/rec %6s  %s\n' \
-      "$r" "$t" "$x_rps" "$x50" "$x99" "$w" "$per_batch" "$x_m" "$x_gw" "$x_io" "$x_w" "$x_s" "${errors//$'\n'/; }"
+    printf 'round %d  %-12s %10s req/s  p50 %8s ms  p99 %8s ms  audit %8s rec/s %7s rec/commit  cpu us: machine/req %6s gw/req %6s io/req %6s writer/rec %6s syncer/rec %6s  steal %3s%%  %s\n' \
+      "$r" "$t" "$x_rps" "$x50" "$x99" "$w" "$per_batch" "$x_m" "$x_gw" "$x_io" "$x_w" "$x_s" "$x_steal" "${errors//$'\n'/; }"
     [[ -n $errors ]] && status=1
   done
 done

@@ -1,5 +1,6 @@
-// What one audit record costs the writer: building the entry from a request (I/O thread: a new
-// entry, or written over a reused one), chaining it (canonical encoding + SHA-256), and
+// What one audit record costs the writer: building the entry from a request (a new entry, one
+// written over a reused one, or packed into a queue slot as the I/O thread does, and unpacked by
+// the writer), chaining it (canonical encoding + SHA-256), and
 // chaining and storing it in SQLite in batches of 256 (best_effort: full batches of
 // batch_max), 17 (about what fail_closed commits per transaction under load) and 1, and storing
 // alone (chain:0, entries chained beforehand: what SQLite itself costs per row); CPU time per
@@ -51,7 +52,7 @@ void BM_MakeRequestEntry(benchmark::State& state) {
 }
 BENCHMARK(BM_MakeRequestEntry);
 
-// The same written over a reused entry, as the I/O thread writes a queue slot.
+// The same written over a reused entry.
 void BM_FillRequestEntry(benchmark::State& state) {
   const auto ctx = sample_request();
   gw::audit::Entry entry;
@@ -61,6 +62,29 @@ void BM_FillRequestEntry(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_FillRequestEntry);
+
+// Packed into a reused queue slot, as the I/O thread does.
+void BM_PackRequest(benchmark::State& state) {
+  const auto ctx = sample_request();
+  gw::audit::PackedRecord record;
+  for (auto _ : state) {
+    gw::audit::pack_request(ctx, record);
+    benchmark::DoNotOptimize(record);
+  }
+}
+BENCHMARK(BM_PackRequest);
+
+// Unpacked into a reused sink slot, as the writer does.
+void BM_UnpackRecord(benchmark::State& state) {
+  gw::audit::PackedRecord record;
+  gw::audit::pack_request(sample_request(), record);
+  gw::audit::Entry entry;
+  for (auto _ : state) {
+    record.unpack(entry);
+    benchmark::DoNotOptimize(entry);
+  }
+}
+BENCHMARK(BM_UnpackRecord);
 
 void BM_CanonicalEncoding(benchmark::State& state) {
   auto entry = gw::audit::make_request_entry(sample_request());

@@ -119,7 +119,7 @@ bool AuditLog::Impl::try_reserve() {
 }
 
 bool AuditLog::Impl::submit(Entry&& entry, bool reserved, Callback done) {
-  return enqueue([&entry](Entry& slot) { slot = std::move(entry); }, reserved,
+  return enqueue([&entry](PackedRecord& slot) { slot.pack(entry); }, reserved,
                  Notify{std::move(done), {}, {}});
 }
 
@@ -140,7 +140,7 @@ bool AuditLog::Impl::enqueue(Fill fill, bool reserved, Notify&& notify) {
     // Written in place, then counted: a fill that throws leaves the queue as it was.
     if (queued_ == queue_.size()) queue_.emplace_back();
     Pending& slot = queue_[queued_];
-    fill(slot.entry);
+    fill(slot.record);
     slot.notify = std::move(notify);
     ++queued_;
     if (uses_reservation) --reserved_;
@@ -383,8 +383,8 @@ void AuditLog::Impl::run_sync() {
 void AuditLog::Impl::run() {
   struct SinkState {
     // Pending entries are slots[0, count). The slots past them keep earlier entries' strings, so
-    // that entries are swapped or assigned in without allocating (the sink's buffers, like the
-    // queue's, grow to their high-water mark and stay).
+    // that records are unpacked or assigned in without allocating (the sink's buffers, like the
+    // queue's, grow to their high-water mark and stay). Only the writer touches them.
     std::vector<Entry> slots;
     std::size_t count = 0;
     std::span<const Entry> pending() const noexcept { return {slots.data(), count}; }
@@ -403,20 +403,15 @@ void AuditLog::Impl::run() {
   std::int64_t last_checkpoint_ms = now_ms();
   const auto interval = config_.checkpoint_interval;
 
-  // Every sink gets the entry; the last one swaps it in, leaving `e` holding a spent slot's
-  // strings for the producer to write the next record over.
-  auto append = [&](Entry& e) {
-    for (std::size_t i = 0; i < states.size(); ++i) {
-      SinkState& st = states[i];
-      if (st.count == 0) st.oldest = SteadyClock::now();
-      if (st.count == st.slots.size()) st.slots.emplace_back();
-      Entry& slot = st.slots[st.count++];
-      if (i + 1 == states.size()) {
-        std::swap(slot, e);
-      } else {
-        slot = e;
-      }
-    }
+  // The next pending slot of a sink.
+  auto next_slot = [&](SinkState& st) -> Entry& {
+    if (st.count == 0) st.oldest = SteadyClock::now();
+    if (st.count == st.slots.size()) st.slots.emplace_back();
+    return st.slots[st.count++];
+  };
+  // Every sink gets the entry.
+  auto append = [&](const Entry& e) {
+    for (SinkState& st : states) next_slot(st) = e;
   };
   auto checkpoint = [&](std::string_view type) {
     Entry cp = make_checkpoint(*chain_, key_, key_id_, type, now_ms());
@@ -468,9 +463,12 @@ void AuditLog::Impl::run() {
 
     for (std::size_t k = 0; k < batch_size; ++k) {
       Pending& p = batch[k];
-      chain_->append(p.entry);
-      const std::int64_t seq = p.entry.seq;
-      append(p.entry);
+      // Unpacked into the first sink's slot and chained there; the other sinks get copies.
+      Entry& entry = next_slot(states.front());
+      p.record.unpack(entry);
+      chain_->append(entry);
+      const std::int64_t seq = entry.seq;
+      for (std::size_t i = 1; i < states.size(); ++i) next_slot(states[i]) = entry;
       if (p.notify) {
         waiters.emplace_back(seq, std::move(p.notify));
         last_waited_seq = seq;

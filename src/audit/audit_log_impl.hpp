@@ -49,20 +49,22 @@ class Resume {
   std::unique_ptr<Concept> impl_;
 };
 
-// Writes a record over a queue slot: a reference to a callable, used only during the call. The
-// slot holds an earlier record, whose strings' buffers the new one reuses.
+// Packs a record into a queue slot: a reference to a callable, used only during the call. The
+// slot holds an earlier record, whose buffer the new one reuses.
 class Fill {
  public:
   template <class F>
-  requires(!std::same_as<std::remove_cvref_t<F>, Fill> && std::invocable<F&, Entry&>) Fill(F&& fill)
+  requires(!std::same_as<std::remove_cvref_t<F>, Fill> && std::invocable<F&, PackedRecord&>)
+      Fill(F&& fill)
   noexcept  // NOLINT: converts from any callable, like std::function_ref
       : object_(const_cast<void*>(static_cast<const void*>(std::addressof(fill)))),
-        call_([](void* f, Entry& e) { (*static_cast<std::remove_reference_t<F>*>(f))(e); }) {}
-  void operator()(Entry& slot) const { call_(object_, slot); }
+        call_([](void* f, PackedRecord& r) { (*static_cast<std::remove_reference_t<F>*>(f))(r); }) {
+  }
+  void operator()(PackedRecord& slot) const { call_(object_, slot); }
 
  private:
   void* object_;
-  void (*call_)(void*, Entry&);
+  void (*call_)(void*, PackedRecord&);
 };
 
 struct AuditLog::Impl {
@@ -89,7 +91,7 @@ struct AuditLog::Impl {
   // taken by try_reserve. Returns false when the record was dropped (then `done`, if any, is
   // called with false before returning).
   bool submit(Entry&& entry, bool reserved, Callback done = {});
-  // The same with the record written in place into its queue slot (the I/O threads): in steady
+  // The same with the record packed in place into its queue slot (the I/O threads): in steady
   // state a record allocates nothing, and no thread frees memory another allocated.
   bool emplace(Fill fill, bool reserved) { return enqueue(fill, reserved, Notify{}); }
 
@@ -97,10 +99,10 @@ struct AuditLog::Impl {
   // become so (false). The completion runs on the handler's executor, never on the writer.
   template <class Token>
   auto async_submit(Entry&& entry, bool reserved, Token&& token) {
-    return async_emplace([e = std::move(entry)](Entry& slot) mutable { slot = std::move(e); },
-                         reserved, std::forward<Token>(token));
+    return async_emplace([e = std::move(entry)](PackedRecord& slot) { slot.pack(e); }, reserved,
+                         std::forward<Token>(token));
   }
-  // The same with the record written in place (see emplace): `fill(Entry&)` runs once, before
+  // The same with the record packed in place (see emplace): `fill(PackedRecord&)` runs once, before
   // this returns or, for a deferred token (use_awaitable), when the caller suspends.
   template <class F, class Token>
   auto async_emplace(F fill, bool reserved, Token&& token) {
@@ -147,13 +149,13 @@ struct AuditLog::Impl {
   std::vector<metrics::Counter*> batches_;
 
   struct Pending {
-    Entry entry;
+    PackedRecord record;
     Notify notify;
   };
   mutable std::mutex mutex_;
   std::condition_variable wake_;
-  // Records are queue_[0, queued_); the slots past them keep earlier records' strings for reuse.
-  // Swapped with the writer's batch, whose slots it has emptied the same way.
+  // Records are queue_[0, queued_); the slots past them keep earlier records' buffers for reuse.
+  // Swapped with the writer's batch, whose records it has unpacked into its sinks' entries.
   std::vector<Pending> queue_;
   std::size_t queued_ = 0;
   std::size_t queued_waiters_ = 0;  // records in queue_ with a notify

@@ -6,13 +6,10 @@ namespace gw::audit {
 
 namespace {
 
-// Writes the request's record over a queue slot.
+// Packs the request's record into a queue slot.
 auto fill_for(const RequestContext& ctx, const Completion& done) {
-  return [&ctx, &done](Entry& e) {
-    fill_request_entry(ctx, e);
-    if (e.status == 0) e.status = done.status;
-    if (e.reason.empty() && done.reason != Reason::None) e.reason = code(done.reason);
-  };
+  return
+      [&ctx, &done](PackedRecord& record) { pack_request(ctx, record, done.status, done.reason); };
 }
 
 class AuditStage final : public Stage {

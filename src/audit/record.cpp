@@ -57,7 +57,78 @@ constexpr std::array kFields = {
     text("hash", &Entry::hash),
 };
 
+static_assert(kFields.size() == kFieldCount);
+
 std::int64_t micros(std::chrono::microseconds d) { return d.count(); }
+
+// Writes a request record's fields, every one in fields() order, to `out` (out.text(view) or
+// out.number(value) per field): into an Entry, or packed for the queue.
+template <class Out>
+void write_request(const RequestContext& ctx, Out& out, std::int64_t status_if_unset,
+                   Reason reason_if_unset) {
+  static constexpr std::string_view kNone;
+  out.text(kNone);  // instance_id (the writer's)
+  out.number(0);    // seq (the writer's)
+  out.text("request");
+  out.number(
+      std::chrono::duration_cast<std::chrono::milliseconds>(ctx.received_at.time_since_epoch())
+          .count());
+  out.text(ctx.request_id);
+  const Identity* id = ctx.identity.get();
+  out.text(id ? std::string_view(id->user_id) : kNone);
+  out.text(id ? std::string_view(id->email) : kNone);
+  out.text(id ? std::string_view(id->tenant) : kNone);
+  out.text(id ? std::string_view(id->team) : kNone);
+  out.text(ctx.client_address);
+  out.text(ctx.header("user-agent"));
+  out.text(ctx.method);
+  out.text(ctx.route ? std::string_view(ctx.route->name) : kNone);
+  // Never the query string: it may carry secrets (api keys, signed URLs).
+  out.text(ctx.path.empty() ? std::string_view(ctx.target).substr(0, ctx.target.find('?'))
+                            : std::string_view(ctx.path));
+  out.text(ctx.model ? std::string_view(ctx.model->model) : kNone);
+  out.text(ctx.mcp ? std::string_view(ctx.mcp->method) : kNone);
+  out.text(ctx.mcp ? std::string_view(ctx.mcp->tool) : kNone);
+  out.text(ctx.route ? std::string_view(ctx.route->upstream) : kNone);
+  out.text(to_string(ctx.decision));
+  Reason reason = ctx.reason != Reason::None ? ctx.reason : ctx.decision_reason;
+  if (reason == Reason::None) reason = reason_if_unset;
+  out.text(reason != Reason::None ? code(reason) : kNone);
+  out.number(ctx.status != 0 ? ctx.status : status_if_unset);
+  out.number(ctx.usage.input_tokens);
+  out.number(ctx.usage.output_tokens);
+  out.number(static_cast<std::int64_t>(ctx.usage.cost_usd * 1e6 + 0.5));
+  std::int64_t total = micros(ctx.timings.total);
+  if (total == 0 && ctx.started != std::chrono::steady_clock::time_point{}) {
+    total = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                                  ctx.started)
+                .count();
+  }
+  out.number(total);
+  out.number(micros(ctx.timings.upstream));
+  out.number(static_cast<std::int64_t>(ctx.body_bytes));
+  out.number(static_cast<std::int64_t>(ctx.response_bytes));
+  if (ctx.pii_findings.empty()) {
+    out.text(kNone);
+  } else {
+    out.text(encode_pii(ctx.pii_findings));
+  }
+  for (int i = 0; i < 5; ++i) out.text(kNone);  // checkpoint, key_id, signature, prev_hash, hash
+}
+
+// write_request's output written over an Entry, field after field.
+struct EntryFields {
+  Entry& entry;
+  std::size_t next = 0;
+  void text(std::string_view value) { (entry.*kFields[next++].text).assign(value); }
+  void number(std::int64_t value) { entry.*kFields[next++].number = value; }
+};
+
+struct PackedFields {
+  PackedRecord& record;
+  void text(std::string_view value) { record.add_text(value); }
+  void number(std::int64_t value) { record.add_number(value); }
+};
 
 // What the encoder writes before each field's value, "<name>=", in a fixed-size slot so that
 // it is copied with one constant-size move.
@@ -229,60 +300,51 @@ Entry make_request_entry(const RequestContext& ctx) {
 }
 
 void fill_request_entry(const RequestContext& ctx, Entry& e) {
+  EntryFields out{e};
+  write_request(ctx, out, 0, Reason::None);
+}
+
+void pack_request(const RequestContext& ctx, PackedRecord& record, std::int64_t status_if_unset,
+                  Reason reason_if_unset) {
+  record.clear();
+  PackedFields out{record};
+  write_request(ctx, out, status_if_unset, reason_if_unset);
+}
+
+void PackedRecord::add_text(std::string_view value) {
+  if (count_ == kFieldCount) return;
+  text_.append(value);
+  values_[count_++] = static_cast<std::int64_t>(text_.size());
+}
+
+void PackedRecord::pack(const Entry& entry) {
+  clear();
   for (const Field& field : kFields) {
-    if (field.text != nullptr) {
-      (e.*field.text).clear();
+    if (field.number != nullptr) {
+      add_number(entry.*field.number);
     } else {
-      e.*field.number = 0;
+      add_text(entry.*field.text);
     }
   }
-  e.kind = "request";
-  e.time_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(ctx.received_at.time_since_epoch())
-          .count();
-  e.request_id = ctx.request_id;
-  if (ctx.identity) {
-    e.user_id = ctx.identity->user_id;
-    e.email = ctx.identity->email;
-    e.tenant = ctx.identity->tenant;
-    e.team = ctx.identity->team;
+}
+
+void PackedRecord::unpack(Entry& entry) const {
+  std::size_t begin = 0;
+  for (std::size_t i = 0; i < kFields.size(); ++i) {
+    const Field& field = kFields[i];
+    if (field.number != nullptr) {
+      entry.*field.number = i < count_ ? values_[i] : 0;
+      continue;
+    }
+    std::string& text = entry.*field.text;
+    if (i < count_) {
+      const auto end = static_cast<std::size_t>(values_[i]);
+      text.assign(text_.data() + begin, end - begin);
+      begin = end;
+    } else {
+      text.clear();
+    }
   }
-  e.client_address = ctx.client_address;
-  e.user_agent = ctx.header("user-agent");
-  e.method = ctx.method;
-  // Never the query string: it may carry secrets (api keys, signed URLs).
-  if (ctx.path.empty()) {
-    e.path.assign(std::string_view(ctx.target).substr(0, ctx.target.find('?')));
-  } else {
-    e.path = ctx.path;
-  }
-  if (ctx.route) {
-    e.route = ctx.route->name;
-    e.upstream = ctx.route->upstream;
-  }
-  if (ctx.model) e.model = ctx.model->model;
-  if (ctx.mcp) {
-    e.mcp_method = ctx.mcp->method;
-    e.mcp_tool = ctx.mcp->tool;
-  }
-  e.decision = to_string(ctx.decision);
-  Reason reason = ctx.reason != Reason::None ? ctx.reason : ctx.decision_reason;
-  if (reason != Reason::None) e.reason = code(reason);
-  e.status = ctx.status;
-  e.input_tokens = ctx.usage.input_tokens;
-  e.output_tokens = ctx.usage.output_tokens;
-  e.cost_micro_usd = static_cast<std::int64_t>(ctx.usage.cost_usd * 1e6 + 0.5);
-  std::int64_t total = micros(ctx.timings.total);
-  if (total == 0 && ctx.started != std::chrono::steady_clock::time_point{}) {
-    total = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
-                                                                  ctx.started)
-                .count();
-  }
-  e.latency_us = total;
-  e.upstream_latency_us = micros(ctx.timings.upstream);
-  e.request_bytes = static_cast<std::int64_t>(ctx.body_bytes);
-  e.response_bytes = static_cast<std::int64_t>(ctx.response_bytes);
-  if (!ctx.pii_findings.empty()) e.pii = encode_pii(ctx.pii_findings);
 }
 
 }  // namespace gw::audit

@@ -12,6 +12,19 @@
 namespace gw::audit {
 namespace {
 
+// An entry whose every field holds something, as a reused slot does.
+Entry leftovers() {
+  Entry e;
+  for (const Field& field : fields()) {
+    if (field.text != nullptr) {
+      e.*field.text = "left over from the record before, longer than any short string";
+    } else {
+      e.*field.number = 7;
+    }
+  }
+  return e;
+}
+
 Entry sample() {
   Entry e;
   e.instance_id = "gw-1";
@@ -207,7 +220,7 @@ TEST(RecordTest, JsonWithUnknownOrMissingFieldsIsRejected) {
   EXPECT_EQ(error, "missing field seq");
 }
 
-TEST(RecordTest, RequestEntryTakesIdentityRouteUsageAndCountsOnlyPii) {
+RequestContext rich_context() {
   RequestContext ctx;
   ctx.request_id = "r-1";
   ctx.client_address = "10.0.0.9";
@@ -234,7 +247,11 @@ TEST(RecordTest, RequestEntryTakesIdentityRouteUsageAndCountsOnlyPii) {
   ctx.headers.emplace_back(ua_name, ua_value);
   ctx.timings.total = std::chrono::microseconds(5000);
   ctx.timings.upstream = std::chrono::microseconds(3000);
+  return ctx;
+}
 
+TEST(RecordTest, RequestEntryTakesIdentityRouteUsageAndCountsOnlyPii) {
+  RequestContext ctx = rich_context();
   Entry e = make_request_entry(ctx);
   EXPECT_EQ(e.time_ms, 1234567);
   EXPECT_EQ(e.user_id, "dr-smith");
@@ -276,14 +293,7 @@ TEST(RecordTest, FillOverwritesEveryFieldOfAReusedEntry) {
   ctx.method = "GET";
   ctx.path = "/v1/models";
   ctx.status = 200;
-  Entry reused;
-  for (const Field& field : fields()) {
-    if (field.text != nullptr) {
-      reused.*field.text = "left over from the record before, longer than any short string";
-    } else {
-      reused.*field.number = 7;
-    }
-  }
+  Entry reused = leftovers();
   fill_request_entry(ctx, reused);
   EXPECT_EQ(reused, make_request_entry(ctx));
   EXPECT_EQ(reused.pii, "");
@@ -301,6 +311,97 @@ TEST(RecordTest, RequestWithoutIdentityOrPolicyIsStillAuditable) {
   EXPECT_EQ(e.decision, "none");
   EXPECT_EQ(e.reason, "missing_token");
   EXPECT_EQ(e.status, 401);
+}
+
+}  // namespace
+}  // namespace gw::audit
+
+namespace gw::audit {
+namespace {
+
+// An entry whose fields all differ (text of several lengths, an empty one, a negative integer).
+Entry every_field_set() {
+  Entry e;
+  std::int64_t n = -3;
+  std::string text = "a";
+  for (const Field& field : fields()) {
+    if (field.number != nullptr) {
+      e.*field.number = n;
+      n = n * -7 + 1;
+    } else {
+      e.*field.text = text;
+      text = text.size() > 40 ? std::string() : text + text + "z";
+    }
+  }
+  return e;
+}
+
+TEST(PackedRecordTest, PackThenUnpackGivesBackEveryField) {
+  const Entry original = every_field_set();
+  PackedRecord packed;
+  packed.pack(original);
+  EXPECT_EQ(packed.size(), fields().size());
+  Entry unpacked = leftovers();
+  packed.unpack(unpacked);
+  EXPECT_EQ(unpacked, original);
+  EXPECT_EQ(compute_hash(unpacked), compute_hash(original));
+}
+
+// What an I/O thread packs is exactly the entry built from the same request, also when the
+// slot held a longer record before.
+TEST(PackedRecordTest, PackedRequestIsTheRequestEntry) {
+  PackedRecord packed;
+  const RequestContext rich = rich_context();
+  pack_request(rich, packed);
+  Entry unpacked = leftovers();
+  packed.unpack(unpacked);
+  EXPECT_EQ(unpacked, make_request_entry(rich));
+  EXPECT_EQ(unpacked.pii, "email:2,phone:4");
+
+  RequestContext small;
+  small.request_id = "r-3";
+  small.method = "GET";
+  small.target = "/health?token=secret";
+  pack_request(small, packed);
+  packed.unpack(unpacked);
+  EXPECT_EQ(unpacked, make_request_entry(small));
+  EXPECT_EQ(unpacked.path, "/health");
+  EXPECT_EQ(unpacked.user_id, "");
+  EXPECT_EQ(unpacked.pii, "");
+}
+
+// How the response ended stands in for a status and reason the request context lacks, never
+// for ones it has.
+TEST(PackedRecordTest, CompletionFillsOnlyAMissingStatusAndReason) {
+  RequestContext ctx;
+  ctx.request_id = "r-502";
+  PackedRecord packed;
+  Entry e;
+  pack_request(ctx, packed, 502, Reason::UpstreamUnavailable);
+  packed.unpack(e);
+  EXPECT_EQ(e.status, 502);
+  EXPECT_EQ(e.reason, "upstream_unavailable");
+
+  ctx.status = 403;
+  ctx.decision_reason = Reason::RoleMissing;
+  pack_request(ctx, packed, 502, Reason::UpstreamUnavailable);
+  packed.unpack(e);
+  EXPECT_EQ(e.status, 403);
+  EXPECT_EQ(e.reason, "role_missing");
+}
+
+// A record cut short (fewer fields added than an entry has) leaves the rest empty, never stale.
+TEST(PackedRecordTest, FieldsNeverAddedUnpackEmpty) {
+  PackedRecord packed;
+  packed.add_text("gw-1");
+  packed.add_number(9);
+  Entry e = leftovers();
+  packed.unpack(e);
+  EXPECT_EQ(e.instance_id, "gw-1");
+  EXPECT_EQ(e.seq, 9);
+  EXPECT_EQ(e.kind, "");
+  EXPECT_EQ(e.status, 0);
+  EXPECT_EQ(e.hash, "");
 }
 
 }  // namespace
