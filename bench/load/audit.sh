@@ -174,11 +174,9 @@ cpu_ticks() {  # pid [thread name] -> utime + stime in clock ticks (the process,
 per_item_us() {  # ticks, items -> microseconds of CPU per item ("-" without items)
   awk -v t="$1" -v n="$2" -v hz="$clk_tck" 'BEGIN { if (n > 0) printf "%.2f", t * 1e6 / hz / n; else print "-" }'
 }
-machine_ticks() {  # busy clock ticks of the whole machine (every CPU: user, nice, system, irq, softirq; not idle, iowait or time stolen by the hypervisor)
-  awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8; exit }' /proc/stat
-}
-steal_ticks() {  # clock ticks of every CPU in all, and the part stolen by the hypervisor
-  awk '$1 == "cpu" { print $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $9; exit }' /proc/stat
+machine_ticks() {  # clock ticks of every CPU: busy (user, nice, system, irq, softirq; not idle,
+                   # iowait or steal), in all, and stolen by the hypervisor
+  awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $9; exit }' /proc/stat
 }
 median() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{a[NR]=$1} END { if (NR%2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2 }'; }
 
@@ -200,13 +198,12 @@ for r in $(seq 1 "$rounds"); do
     gw_before=$(cpu_ticks "${gw_pid[$t]}")
     w_before=$(cpu_ticks "${gw_pid[$t]}" gw-audit-write)
     s_before=$(cpu_ticks "${gw_pid[$t]}" gw-audit-sync)
-    m_before=$(machine_ticks)
-    read -r all_before stolen_before <<<"$(steal_ticks)"
+    read -r busy_before all_before stolen_before <<<"$(machine_ticks)"
     start_ns=$(date +%s%N)
     out="$(wrk -t"$threads" -c"$connections" -d"$duration" --latency -H "Authorization: Bearer $token" "${url[$t]}" 2>&1)" || { echo "round $r  $t: wrk failed: $out"; status=1; continue; }
     end_ns=$(date +%s%N)
-    m_ticks=$(( $(machine_ticks) - m_before ))
-    read -r all_after stolen_after <<<"$(steal_ticks)"
+    read -r busy_after all_after stolen_after <<<"$(machine_ticks)"
+    m_ticks=$(( busy_after - busy_before ))
     x_steal=$(awk -v s=$(( stolen_after - stolen_before )) -v a=$(( all_after - all_before )) 'BEGIN { printf "%.0f", (a > 0 ? 100 * s / a : 0) }')
     # best_effort may still be draining its queue: include what lands within 0.5 s.
     [[ $t == best_effort ]] && sleep 0.5

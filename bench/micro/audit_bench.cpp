@@ -1,11 +1,10 @@
-// What one audit record costs the writer: building the entry from a request (a new entry, one
-// written over a reused one, or packed into a queue slot as the I/O thread does, and unpacked by
-// the writer), chaining it (canonical encoding + SHA-256), and
-// chaining and storing it in SQLite in batches of 256 (best_effort: full batches of
-// batch_max), 17 (about what fail_closed commits per transaction under load) and 1, and storing
-// alone (chain:0, entries chained beforehand: what SQLite itself costs per row); CPU time per
-// record = CPU / batch size (items_per_second). SQLite: commit only, the disk flush is measured
-// by bench/load/audit.sh, not here.
+// What one audit record costs the writer: building the entry from a request (a new entry, or
+// packed into a queue slot as the I/O thread does, and unpacked by the writer), chaining it
+// (canonical encoding + SHA-256), and chaining and storing it in SQLite in batches of 256
+// (best_effort: full batches of batch_max), 17 (about what fail_closed commits per transaction
+// under load) and 1, and storing alone (chain:0, entries chained beforehand: what SQLite itself
+// costs per row); CPU time per record = CPU / batch size (items_per_second). SQLite: commit only,
+// the disk flush is measured by bench/load/audit.sh, not here.
 //   ./build/release/bench/gw_audit_bench
 #include <benchmark/benchmark.h>
 
@@ -51,17 +50,6 @@ void BM_MakeRequestEntry(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(gw::audit::make_request_entry(ctx));
 }
 BENCHMARK(BM_MakeRequestEntry);
-
-// The same written over a reused entry.
-void BM_FillRequestEntry(benchmark::State& state) {
-  const auto ctx = sample_request();
-  gw::audit::Entry entry;
-  for (auto _ : state) {
-    gw::audit::fill_request_entry(ctx, entry);
-    benchmark::DoNotOptimize(entry);
-  }
-}
-BENCHMARK(BM_FillRequestEntry);
 
 // Packed into a reused queue slot, as the I/O thread does.
 void BM_PackRequest(benchmark::State& state) {

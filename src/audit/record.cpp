@@ -61,75 +61,6 @@ static_assert(kFields.size() == kFieldCount);
 
 std::int64_t micros(std::chrono::microseconds d) { return d.count(); }
 
-// Writes a request record's fields, every one in fields() order, to `out` (out.text(view) or
-// out.number(value) per field): into an Entry, or packed for the queue.
-template <class Out>
-void write_request(const RequestContext& ctx, Out& out, std::int64_t status_if_unset,
-                   Reason reason_if_unset) {
-  static constexpr std::string_view kNone;
-  out.text(kNone);  // instance_id (the writer's)
-  out.number(0);    // seq (the writer's)
-  out.text("request");
-  out.number(
-      std::chrono::duration_cast<std::chrono::milliseconds>(ctx.received_at.time_since_epoch())
-          .count());
-  out.text(ctx.request_id);
-  const Identity* id = ctx.identity.get();
-  out.text(id ? std::string_view(id->user_id) : kNone);
-  out.text(id ? std::string_view(id->email) : kNone);
-  out.text(id ? std::string_view(id->tenant) : kNone);
-  out.text(id ? std::string_view(id->team) : kNone);
-  out.text(ctx.client_address);
-  out.text(ctx.header("user-agent"));
-  out.text(ctx.method);
-  out.text(ctx.route ? std::string_view(ctx.route->name) : kNone);
-  // Never the query string: it may carry secrets (api keys, signed URLs).
-  out.text(ctx.path.empty() ? std::string_view(ctx.target).substr(0, ctx.target.find('?'))
-                            : std::string_view(ctx.path));
-  out.text(ctx.model ? std::string_view(ctx.model->model) : kNone);
-  out.text(ctx.mcp ? std::string_view(ctx.mcp->method) : kNone);
-  out.text(ctx.mcp ? std::string_view(ctx.mcp->tool) : kNone);
-  out.text(ctx.route ? std::string_view(ctx.route->upstream) : kNone);
-  out.text(to_string(ctx.decision));
-  Reason reason = ctx.reason != Reason::None ? ctx.reason : ctx.decision_reason;
-  if (reason == Reason::None) reason = reason_if_unset;
-  out.text(reason != Reason::None ? code(reason) : kNone);
-  out.number(ctx.status != 0 ? ctx.status : status_if_unset);
-  out.number(ctx.usage.input_tokens);
-  out.number(ctx.usage.output_tokens);
-  out.number(static_cast<std::int64_t>(ctx.usage.cost_usd * 1e6 + 0.5));
-  std::int64_t total = micros(ctx.timings.total);
-  if (total == 0 && ctx.started != std::chrono::steady_clock::time_point{}) {
-    total = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
-                                                                  ctx.started)
-                .count();
-  }
-  out.number(total);
-  out.number(micros(ctx.timings.upstream));
-  out.number(static_cast<std::int64_t>(ctx.body_bytes));
-  out.number(static_cast<std::int64_t>(ctx.response_bytes));
-  if (ctx.pii_findings.empty()) {
-    out.text(kNone);
-  } else {
-    out.text(encode_pii(ctx.pii_findings));
-  }
-  for (int i = 0; i < 5; ++i) out.text(kNone);  // checkpoint, key_id, signature, prev_hash, hash
-}
-
-// write_request's output written over an Entry, field after field.
-struct EntryFields {
-  Entry& entry;
-  std::size_t next = 0;
-  void text(std::string_view value) { (entry.*kFields[next++].text).assign(value); }
-  void number(std::int64_t value) { entry.*kFields[next++].number = value; }
-};
-
-struct PackedFields {
-  PackedRecord& record;
-  void text(std::string_view value) { record.add_text(value); }
-  void number(std::int64_t value) { record.add_number(value); }
-};
-
 // What the encoder writes before each field's value, "<name>=", in a fixed-size slot so that
 // it is copied with one constant-size move.
 struct Prefix {
@@ -300,15 +231,64 @@ Entry make_request_entry(const RequestContext& ctx) {
 }
 
 void fill_request_entry(const RequestContext& ctx, Entry& e) {
-  EntryFields out{e};
-  write_request(ctx, out, 0, Reason::None);
+  PackedRecord record;
+  pack_request(ctx, record);
+  record.unpack(e);
 }
 
-void pack_request(const RequestContext& ctx, PackedRecord& record, std::int64_t status_if_unset,
+// Every field, in fields() order.
+void pack_request(const RequestContext& ctx, PackedRecord& out, std::int64_t status_if_unset,
                   Reason reason_if_unset) {
-  record.clear();
-  PackedFields out{record};
-  write_request(ctx, out, status_if_unset, reason_if_unset);
+  static constexpr std::string_view kNone;
+  out.clear();
+  out.add_text(kNone);  // instance_id (the writer's)
+  out.add_number(0);    // seq (the writer's)
+  out.add_text("request");
+  out.add_number(
+      std::chrono::duration_cast<std::chrono::milliseconds>(ctx.received_at.time_since_epoch())
+          .count());
+  out.add_text(ctx.request_id);
+  const Identity* id = ctx.identity.get();
+  out.add_text(id ? std::string_view(id->user_id) : kNone);
+  out.add_text(id ? std::string_view(id->email) : kNone);
+  out.add_text(id ? std::string_view(id->tenant) : kNone);
+  out.add_text(id ? std::string_view(id->team) : kNone);
+  out.add_text(ctx.client_address);
+  out.add_text(ctx.header("user-agent"));
+  out.add_text(ctx.method);
+  out.add_text(ctx.route ? std::string_view(ctx.route->name) : kNone);
+  // Never the query string: it may carry secrets (api keys, signed URLs).
+  out.add_text(ctx.path.empty() ? std::string_view(ctx.target).substr(0, ctx.target.find('?'))
+                                : std::string_view(ctx.path));
+  out.add_text(ctx.model ? std::string_view(ctx.model->model) : kNone);
+  out.add_text(ctx.mcp ? std::string_view(ctx.mcp->method) : kNone);
+  out.add_text(ctx.mcp ? std::string_view(ctx.mcp->tool) : kNone);
+  out.add_text(ctx.route ? std::string_view(ctx.route->upstream) : kNone);
+  out.add_text(to_string(ctx.decision));
+  Reason reason = ctx.reason != Reason::None ? ctx.reason : ctx.decision_reason;
+  if (reason == Reason::None) reason = reason_if_unset;
+  out.add_text(reason != Reason::None ? code(reason) : kNone);
+  out.add_number(ctx.status != 0 ? ctx.status : status_if_unset);
+  out.add_number(ctx.usage.input_tokens);
+  out.add_number(ctx.usage.output_tokens);
+  out.add_number(static_cast<std::int64_t>(ctx.usage.cost_usd * 1e6 + 0.5));
+  std::int64_t total = micros(ctx.timings.total);
+  if (total == 0 && ctx.started != std::chrono::steady_clock::time_point{}) {
+    total = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                                  ctx.started)
+                .count();
+  }
+  out.add_number(total);
+  out.add_number(micros(ctx.timings.upstream));
+  out.add_number(static_cast<std::int64_t>(ctx.body_bytes));
+  out.add_number(static_cast<std::int64_t>(ctx.response_bytes));
+  if (ctx.pii_findings.empty()) {
+    out.add_text(kNone);
+  } else {
+    out.add_text(encode_pii(ctx.pii_findings));
+  }
+  for (int i = 0; i < 5; ++i)
+    out.add_text(kNone);  // checkpoint, key_id, signature, prev_hash, hash
 }
 
 void PackedRecord::add_text(std::string_view value) {

@@ -121,17 +121,16 @@ boost::json::object to_json(const Entry& entry);
 // Strict: every field must be present with the right type, and nothing else.
 std::optional<Entry> from_json(const boost::json::object& object, std::string& error);
 
-// Builds the request part of a record from what the pipeline knows about the request.
-Entry make_request_entry(const RequestContext& ctx);
-// The same written over `entry`: every field is set (the chain fields cleared), and strings are
-// assigned, not replaced, so an entry reused record after record keeps its strings' buffers and
-// allocates nothing once they are large enough.
-void fill_request_entry(const RequestContext& ctx, Entry& entry);
-// The same record packed for the queue (what an I/O thread writes). `status_if_unset` and
-// `reason_if_unset` stand in for a status and reason the context does not carry (how the
-// response ended).
+// Packs the request part of a record from what the pipeline knows about the request: what an
+// I/O thread writes into its queue slot. Every field is set (the chain fields empty).
+// `status_if_unset` and `reason_if_unset` stand in for a status and reason the context does not
+// carry (how the response ended).
 void pack_request(const RequestContext& ctx, PackedRecord& record, std::int64_t status_if_unset = 0,
                   Reason reason_if_unset = Reason::None);
+// The same record as an entry (pack_request, then PackedRecord::unpack).
+Entry make_request_entry(const RequestContext& ctx);
+// The same written over `entry`, whose strings keep their buffers.
+void fill_request_entry(const RequestContext& ctx, Entry& entry);
 
 // "type:count,..." sorted by type (counts of the same type are summed).
 std::string encode_pii(const std::vector<std::pair<std::string, int>>& findings);
