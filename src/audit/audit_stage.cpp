@@ -26,7 +26,7 @@ class AuditStage final : public Stage {
 
   // fail_closed: the response ends only once its record is durable in every sink.
   net::awaitable<void> on_finishing(RequestContext& ctx, const Completion& done) override {
-    if (log_->mode() != Mode::FailClosed || ctx.audit_state == 2) co_return;
+    if (log_->mode() != Mode::FailClosed || ctx.audit_state == 2 || ctx.builtin) co_return;
     bool reserved = ctx.audit_state == 1;
     ctx.audit_state = 2;
     co_await log_->impl().async_emplace(fill_for(ctx, done), reserved, net::use_awaitable);
@@ -34,7 +34,8 @@ class AuditStage final : public Stage {
 
   // best_effort: hands the record over without waiting (final sizes and timings known).
   void on_complete(RequestContext& ctx, const Completion& done) noexcept override {
-    if (ctx.audit_state == 2) return;
+    // The gateway's own endpoints (health probes, JWKS, metrics) are not audited.
+    if (ctx.audit_state == 2 || ctx.builtin) return;
     bool reserved = ctx.audit_state == 1 && log_->mode() == Mode::FailClosed;
     ctx.audit_state = 2;
     try {

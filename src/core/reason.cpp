@@ -47,6 +47,7 @@ constexpr std::array kReasons = {
     std::pair{Reason::UpstreamUnavailable, ReasonInfo{"upstream_unavailable", 502}},
     std::pair{Reason::UpstreamTimeout, ReasonInfo{"upstream_timeout", 504}},
     std::pair{Reason::UpstreamProtocolError, ReasonInfo{"upstream_protocol_error", 502}},
+    std::pair{Reason::ClientClosed, ReasonInfo{"client_closed", 499}},
     std::pair{Reason::AuditUnavailable, ReasonInfo{"audit_unavailable", 503}},
     std::pair{Reason::ShuttingDown, ReasonInfo{"shutting_down", 503}},
     std::pair{Reason::Internal, ReasonInfo{"internal_error", 500}},

@@ -61,6 +61,7 @@ enum class Reason {
   UpstreamUnavailable,    // 502
   UpstreamTimeout,        // 504
   UpstreamProtocolError,  // 502
+  ClientClosed,           // 499 (recorded only): the client went away before the answer ended
 
   // gateway
   AuditUnavailable,  // 503: fail_closed audit could not take the record

@@ -32,6 +32,24 @@ std::string_view to_string(Decision decision) noexcept {
   return "none";
 }
 
+std::string_view to_string(Phase phase) noexcept {
+  switch (phase) {
+    case Phase::Identity:
+      return "identity";
+    case Phase::Route:
+      return "route";
+    case Phase::Policy:
+      return "policy";
+    case Phase::Content:
+      return "content";
+    case Phase::Limits:
+      return "limits";
+    case Phase::Other:
+      return "other";
+  }
+  return "other";
+}
+
 std::string_view RequestContext::header(std::string_view name) const noexcept {
   for (const auto& [key, value] : headers) {
     if (iequals(key, name)) return value;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -54,18 +55,28 @@ struct Usage {
   std::int64_t input_tokens = 0;
   std::int64_t output_tokens = 0;
   double cost_usd = 0;
-  bool reported = false;  // the upstream reported usage (JSON body or final SSE event)
+  bool reported = false;   // the upstream reported usage (JSON body or final SSE event)
+  bool estimated = false;  // counted from what passed (the answer ended before its usage)
+  bool any() const noexcept { return reported || estimated; }
 };
+
+// Which phase a stage's request-hook time is charged to (metrics, Server-Timing, audit).
+enum class Phase { Identity, Route, Policy, Content, Limits, Other };
+inline constexpr std::size_t kPhaseCount = 6;
+std::string_view to_string(Phase phase) noexcept;
 
 // Durations of the pipeline's phases, for metrics, audit and Server-Timing.
 struct PhaseTimings {
-  std::chrono::microseconds identity{0};
-  std::chrono::microseconds route{0};
-  std::chrono::microseconds policy{0};
-  std::chrono::microseconds content{0};
-  std::chrono::microseconds limits{0};
+  std::array<std::chrono::microseconds, kPhaseCount> phases{};
   std::chrono::microseconds upstream{0};  // connect + first byte of the response head
   std::chrono::microseconds total{0};
+
+  std::chrono::microseconds& operator[](Phase phase) noexcept {
+    return phases[static_cast<std::size_t>(phase)];
+  }
+  std::chrono::microseconds operator[](Phase phase) const noexcept {
+    return phases[static_cast<std::size_t>(phase)];
+  }
 };
 
 // Everything known about one request. Owned by the pipeline's coroutine frame for the whole
@@ -80,6 +91,7 @@ struct RequestContext {
   std::string path;    // decoded, dot segments removed; empty when it could not be normalised
   std::string query;   // raw query string without '?'
   bool is_tls = false;
+  bool builtin = false;  // one of the gateway's own endpoints (health, JWKS, metrics): no audit
   std::vector<HeaderView> headers;  // client headers; views into the server's request message
   std::string body;                 // buffered request body (when body_buffered)
   bool body_buffered = false;

@@ -383,8 +383,8 @@ std::size_t ResponseHead::parse(std::string_view data, error_code& ec) {
 
 namespace {
 
-// The fields the gateway acts on in a response: framing, hop-by-hop (RFC 9110 7.6.1) and
-// Content-Type. Names of one length share a case, so most fields cost one comparison or none.
+// The fields the gateway acts on in a response: framing, hop-by-hop (RFC 9110 7.6.1),
+// Content-Type and Content-Encoding. Names of one length share a case, so most fields cost one comparison or none.
 bhttp::field classify_response_field(std::string_view name) noexcept {
   using bhttp::field;
   switch (name.size()) {
@@ -407,6 +407,7 @@ bhttp::field classify_response_field(std::string_view name) noexcept {
       break;
     case 16:
       if (iequals(name, "proxy-connection")) return field::proxy_connection;
+      if (iequals(name, "content-encoding")) return field::content_encoding;
       break;
     case 17:
       if (iequals(name, "transfer-encoding")) return field::transfer_encoding;

@@ -84,9 +84,10 @@ class RequestHead {
   std::optional<std::uint64_t> content_length_;
 };
 
-struct HeaderField {
+struct ResponseField {
   // Set for the fields the gateway acts on: framing (Content-Length, Transfer-Encoding), the
-  // hop-by-hop fields of RFC 9110 7.6.1 and Content-Type; unknown for every other name.
+  // hop-by-hop fields of RFC 9110 7.6.1, Content-Type and Content-Encoding; unknown for every
+  // other name.
   boost::beast::http::field id = boost::beast::http::field::unknown;
   std::string_view name;  // as received
   std::string_view value;
@@ -103,7 +104,7 @@ class ResponseHead {
 
   int status() const noexcept { return status_; }
   std::string_view reason() const noexcept { return reason_; }
-  std::span<const HeaderField> fields() const noexcept { return fields_; }
+  std::span<const ResponseField> fields() const noexcept { return fields_; }
   // The first value of a known field, or "".
   std::string_view value(boost::beast::http::field id) const noexcept;
   // Whether the version, Connection and framing let the connection carry another request
@@ -120,7 +121,7 @@ class ResponseHead {
   std::size_t scanned_ = 0;
   int status_ = 0;
   std::string_view reason_;
-  boost::container::small_vector<HeaderField, 8>
+  boost::container::small_vector<ResponseField, 8>
       fields_;  // the frame holding it stays recyclable (< 1 KiB)
   bool keep_alive_ = true;
   bool chunked_ = false;

@@ -20,6 +20,7 @@ class IdentityStage final : public Stage {
       : authenticator_(std::move(authenticator)) {}
 
   std::string_view name() const noexcept override { return "identity"; }
+  Phase phase() const noexcept override { return Phase::Identity; }
   net::awaitable<Verdict> on_request(RequestContext& ctx) override;
   std::optional<Verdict> decide_now(RequestContext& ctx) override;
 

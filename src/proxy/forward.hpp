@@ -14,7 +14,7 @@
 #include <optional>
 #include <span>
 
-#include "core/stage.hpp"
+#include "core/response_flow.hpp"
 #include "http/head.hpp"
 #include "http/read.hpp"
 #include "proxy/proxy.hpp"
@@ -43,8 +43,9 @@ void build_upstream_headers(const RequestContext& ctx, const UpstreamConfig& up,
                             const IdentityHeaderNames& names, std::string_view assertion,
                             std::string& out);
 // Response header lines minus hop-by-hop and framing fields (the gateway frames its own
-// response), appended to `out`.
-void copy_response_headers(std::span<const http::HeaderField> in, std::string& out);
+// response), and minus Content-Encoding when the gateway decoded the body; appended to `out`.
+void copy_response_headers(std::span<const http::ResponseField> in, std::string& out,
+                           bool drop_content_encoding = false);
 // Whether a client-supplied X-Request-Id is kept.
 bool accept_request_id(std::string_view id);
 // The verified identity as "Name: value\r\n" lines under the configured names (roles
@@ -60,9 +61,10 @@ struct ResponseHeadSpec {
   unsigned version = 11;  // the client's
   int status = 200;
   std::string_view reason;                              // empty: the standard phrase
-  std::span<const http::HeaderField> upstream_headers;  // copied through copy_response_headers
+  std::span<const http::ResponseField> upstream_headers;  // copied through copy_response_headers
   Framing framing;
   bool keep_alive = true;
+  bool drop_content_encoding = false;  // the gateway decoded the body it sends
 };
 // The whole response head sent to the client: status line, upstream headers, `fields` (further
 // "Name: value\r\n" lines of the gateway's own), X-Request-Id, the stages' response headers,
@@ -71,9 +73,8 @@ void write_response_head(const ResponseHeadSpec& spec, const RequestContext& ctx
                          std::string_view fields = {});
 
 struct ForwardResult {
-  std::optional<Error> error;     // set on failure
+  std::optional<Error> error;     // set on failure (origin Client: the client went away)
   bool response_started = false;  // bytes reached the client; a local reply is impossible
-  bool finishing_done = false;    // on_finishing already ran
   bool client_keep_alive = false;
   int status = 0;
 };
@@ -89,7 +90,7 @@ struct ForwardRequest {
   RequestContext& ctx;
   const Proxy& proxy;
   UpstreamPool& pool;
-  std::span<Stage* const> stages;
+  ResponseFlow& flow;  // the pipeline: told what passes, runs the stages' response hooks
   bool client_keep_alive = true;
   unsigned client_version = 11;
   std::chrono::milliseconds client_timeout{60000};
@@ -186,10 +187,7 @@ class PieceBuffers {
 template <class ClientStream>
 class Forwarder {
  public:
-  explicit Forwarder(ForwardRequest<ClientStream>& r)
-      : r_(r), has_finishing_(std::ranges::any_of(r.stages, [](const Stage* stage) {
-          return stage->has_finishing();
-        })) {}
+  explicit Forwarder(ForwardRequest<ClientStream>& r) : r_(r) {}
 
   net::awaitable<ForwardResult> run() {
     auto& ctx = r_.ctx;
@@ -371,16 +369,17 @@ class Forwarder {
     co_return Result<void>{};
   }
 
-  net::awaitable<void> finishing(int status) {
-    Completion c{status, Reason::None, true};
-    for (auto* stage : r_.stages) {
-      if (stage->has_finishing()) co_await stage->on_finishing(r_.ctx, c);
-    }
+  // The answer is complete: the pipeline ends it, then its finishing hooks may hold the last
+  // bytes back (fail_closed audit).
+  net::awaitable<void> finishing() {
+    r_.flow.end_response(EndKind::Complete);
+    if (r_.flow.finishing_pending()) co_await r_.flow.finish();
   }
 
   ResponseHeadSpec response_spec(int status, Framing framing, bool keep_alive) const {
-    return ResponseHeadSpec{r_.client_version,       status,  response_head_.reason(),
-                            response_head_.fields(), framing, keep_alive};
+    return ResponseHeadSpec{r_.client_version,       status,     response_head_.reason(),
+                            response_head_.fields(), framing,    keep_alive,
+                            plan_.decoded};
   }
 
   // Writes a piece (head, data, chunk framing) to the client; false (with the error recorded)
@@ -395,7 +394,8 @@ class Forwarder {
     auto [ec, n] = co_await net::async_write(r_.client, piece.buffers(), kTuple);
     (void)n;
     if (ec) {
-      result_.error = make_error(Reason::BadRequest, "client went away", Origin::Client);
+      result_.error = make_error(Reason::ClientClosed, "client went away", Origin::Client);
+      r_.flow.end_response(EndKind::ClientClosed);
       conn_.reset();
       co_return false;
     }
@@ -404,68 +404,80 @@ class Forwarder {
 
   template <class Stream>
   net::awaitable<void> relay_response(Stream& upstream) {
-    auto& ctx = r_.ctx;
     const int status = response_head_.status();
     result_.status = status;
-    ctx.status = status;
-    const std::string_view content_type = response_head_.value(bhttp::field::content_type);
-    ResponseHead rh{status, content_type, content_type.substr(0, 17) == "text/event-stream"};
-    for (auto* stage : r_.stages) stage->on_response_head(ctx, rh);
-    // Token usage is read only from AI APIs' answers.
-    const bool reads_usage = ctx.model.has_value() && status >= 200 && status < 300;
-    UsageExtractor usage(rh.is_event_stream);
-
-    bool wants_body = false;
-    for (auto* stage : r_.stages) wants_body = wants_body || stage->wants_response_body(ctx);
     const bool has_body = response_has_body();
-
-    if (wants_body && has_body) {
-      std::string body;
-      while (!body_done()) {
-        std::optional<std::size_t> n = take_buffered();
-        if (!n) n = co_await read_piece(upstream);
-        if (!n) co_return;
-        body.append(buffer_.data(), *n);
-        if (body.size() > r_.proxy.config().max_response_buffer_bytes) {
-          result_.error = make_error(Reason::UpstreamProtocolError,
-                                     "upstream response too large to inspect", Origin::Upstream);
-          conn_.reset();
-          co_return;
-        }
-      }
-      for (auto* stage : r_.stages) stage->on_response_body(ctx, body);
-      if (reads_usage) {
-        usage.feed(body);
-        usage.finish(ctx.usage);
-      }
-      head_.clear();
-      write_response_head(response_spec(status, Framing::sized(body.size()), r_.client_keep_alive),
-                          ctx, head_);
-      ctx.response_bytes = body.size();
-      release_upstream();
-      result_.finishing_done = true;
-      if (has_finishing_) co_await finishing(status);
-      const bool written = co_await write_to_client(head_, body, false, true);
-      result_.client_keep_alive = written && r_.client_keep_alive;
+    auto plan = r_.flow.on_upstream_head(status, response_head_.value(bhttp::field::content_type),
+                                         response_head_.value(bhttp::field::content_encoding),
+                                         has_body);
+    if (!plan) {  // refused before anything reached the client: a local 502
+      fail(plan.error());
       co_return;
     }
-
-    Framing framing;
-    bool keep_alive = r_.client_keep_alive;
-    if (has_body) {
-      if (auto length = response_head_.content_length()) {
-        framing = Framing::sized(*length);
-      } else if (r_.client_version >= 11) {
-        framing = Framing::chunked();
-      } else {
-        keep_alive = false;  // HTTP/1.0 client: the end of the body is the end of the connection
-      }
-    } else if (ctx.method == "HEAD") {
-      if (auto length = response_head_.content_length()) framing = Framing::sized(*length);
+    plan_ = *plan;
+    if (plan_.mode == BodyPlan::Mode::Whole) {
+      co_await relay_whole(upstream);
+    } else {
+      co_await relay_pieces(upstream);
     }
+  }
+
+  // The whole body, read (bounded), handed to the pipeline, sent with a Content-Length.
+  template <class Stream>
+  net::awaitable<void> relay_whole(Stream& upstream) {
+    std::string body;
+    while (!body_done()) {
+      std::optional<std::size_t> n = take_buffered();
+      if (!n) n = co_await read_piece(upstream);
+      if (!n) co_return;
+      body.append(buffer_.data(), *n);
+      if (body.size() > r_.proxy.config().max_response_buffer_bytes) {
+        fail(make_error(Reason::UpstreamProtocolError, "upstream response too large to inspect",
+                        Origin::Upstream));
+        co_return;
+      }
+    }
+    release_upstream();
+    if (auto read = r_.flow.on_upstream_body(body); !read) {
+      fail(read.error());
+      co_return;
+    }
+    head_.clear();
+    write_response_head(
+        response_spec(result_.status, Framing::sized(body.size()), r_.client_keep_alive), r_.ctx,
+        head_);
+    r_.ctx.response_bytes = body.size();
+    co_await finishing();
+    const bool written = co_await write_to_client(head_, body, false, true);
+    result_.client_keep_alive = written && r_.client_keep_alive;
+  }
+
+  // How the client's response is delimited: the upstream's length when the bytes pass as they
+  // came; otherwise chunked, or the end of the connection for an HTTP/1.0 client.
+  Framing client_framing(bool has_body, bool& keep_alive) const {
+    if (!has_body) {
+      if (r_.ctx.method == "HEAD" && plan_.mode == BodyPlan::Mode::Pass) {
+        if (auto length = response_head_.content_length()) return Framing::sized(*length);
+      }
+      return Framing::none();
+    }
+    if (plan_.mode == BodyPlan::Mode::Pass) {
+      if (auto length = response_head_.content_length()) return Framing::sized(*length);
+    }
+    if (r_.client_version >= 11) return Framing::chunked();
+    keep_alive = false;  // HTTP/1.0 client: the end of the body is the end of the connection
+    return Framing::none();
+  }
+
+  // Piece by piece: each read is reported to the pipeline and what it gives back is written.
+  template <class Stream>
+  net::awaitable<void> relay_pieces(Stream& upstream) {
+    const bool has_body = response_has_body();
+    bool keep_alive = r_.client_keep_alive;
+    const Framing framing = client_framing(has_body, keep_alive);
     const bool chunked = framing.kind == Framing::Kind::Chunked;
     head_.clear();
-    write_response_head(response_spec(status, framing, keep_alive), ctx, head_);
+    write_response_head(response_spec(result_.status, framing, keep_alive), r_.ctx, head_);
     bool head_sent = false;
     while (true) {
       std::size_t got = 0;
@@ -481,28 +493,35 @@ class Forwarder {
         if (!n) co_return;
         got = *n;
       }
-      const bool done = !has_body || body_done();
-      const std::string_view data(buffer_.data(), got);
-      if (got) {
-        if (reads_usage) usage.feed(data);
-        BodyChunk chunk{data, done};
-        for (auto* stage : r_.stages) stage->on_response_chunk(ctx, chunk);
-        ctx.response_bytes += got;
+      bool done = !has_body || body_done();
+      auto out = r_.flow.on_upstream_piece(std::string_view(buffer_.data(), got), done);
+      if (!out) {
+        fail(out.error());
+        co_return;
       }
+      if (out->end_stream && !done) {
+        done = true;
+        conn_.reset();  // the rest of the upstream's body is not read: never pooled
+      }
+      r_.ctx.response_bytes += out->data.size();
       if (done) {
-        if (reads_usage) usage.finish(ctx.usage);
         release_upstream();
-        // The last bytes wait until every stage is ready for the response to complete.
-        result_.finishing_done = true;
-        if (has_finishing_) co_await finishing(status);
+        co_await finishing();  // the last bytes wait until every stage is ready
       }
-      if (!co_await write_to_client(head_sent ? std::string_view() : head_, data, chunked, done)) {
+      if (!co_await write_to_client(head_sent ? std::string_view() : head_, out->data, chunked,
+                                    done)) {
         co_return;
       }
       head_sent = true;
       if (done) break;
     }
     result_.client_keep_alive = keep_alive;
+  }
+
+  // The answer failed on the upstream's side: recorded, and the connection is not reused.
+  void fail(Error error) {
+    result_.error = std::move(error);
+    conn_.reset();
   }
 
   // RFC 9110 6.4.1: answers to HEAD, 1xx, 204 and 304 have no body whatever their head says.
@@ -570,6 +589,7 @@ class Forwarder {
   }
 
   void release_upstream() {
+    if (!conn_) return;
     // A 101 hands the connection over to another protocol: never back into the pool.
     const bool reusable = body_done() && response_head_.status() != 101 &&
                           (body_left_ ? response_head_.keep_alive() : parser_->keep_alive());
@@ -585,7 +605,7 @@ class Forwarder {
   std::string head_;  // the request head, then the response head
   bool request_chunked_ = false;
   http::ResponseHead response_head_{64 * 1024};
-  const bool has_finishing_;                    // some stage waits before a response may complete
+  BodyPlan plan_;
   std::optional<std::uint64_t> body_left_;      // set when the body is sized (or absent)
   std::optional<http::ResponseParser> parser_;  // otherwise: chunked, or to the connection's end
   RelayBuffer buffer_;

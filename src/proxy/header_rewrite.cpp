@@ -208,7 +208,8 @@ void build_upstream_headers(const RequestContext& ctx, const UpstreamConfig& up,
   if (auto host = ctx.header("host"); !host.empty()) add_clean(out, "X-Forwarded-Host", host);
 }
 
-void copy_response_headers(std::span<const http::HeaderField> in, std::string& out) {
+void copy_response_headers(std::span<const http::ResponseField> in, std::string& out,
+                           bool drop_content_encoding) {
   using bhttp::field;
   // The parser already classified every known name: no string comparison for those.
   ConnectionOptions listed;
@@ -228,6 +229,9 @@ void copy_response_headers(std::span<const http::HeaderField> in, std::string& o
       case field::proxy_authorization:
       case field::content_length:
         continue;
+      case field::content_encoding:
+        if (drop_content_encoding) continue;
+        break;
       case field::unknown:
         if (iequals(f.name, "x-request-id")) continue;
         break;
@@ -264,7 +268,7 @@ void write_response_head(const ResponseHeadSpec& spec, const RequestContext& ctx
       reason = std::string_view(known.data(), known.size());
   }
   out.append(reason).append("\r\n");
-  copy_response_headers(spec.upstream_headers, out);
+  copy_response_headers(spec.upstream_headers, out, spec.drop_content_encoding);
   out.append(fields);
   add_field(out, "X-Request-Id", ctx.request_id);
   for (const auto& [name, value] : ctx.response_headers) add_field(out, name, value);

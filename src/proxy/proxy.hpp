@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/config_reader.hpp"
+#include "core/sse.hpp"
 #include "core/request_context.hpp"
 #include "crypto/crypto.hpp"
 #include "http/http.hpp"
@@ -105,19 +106,30 @@ class UpstreamPool {
 // `metadata.user_id` set to the verified user id. Returns false when the body was not changed.
 bool inject_user_into_body(RequestContext& ctx);
 
-// Reads token usage from an OpenAI/Anthropic JSON body or SSE stream as it passes.
+// Reads token usage from an OpenAI/Anthropic JSON body or SSE stream as it passes (decoded).
+// What the upstream reported wins; an answer that ended before reporting it (client gone,
+// upstream reset, stream cut) is charged for what passed: one token per content delta event
+// at least, and one per four bytes of delta text when that is more.
 class UsageExtractor {
  public:
   explicit UsageExtractor(bool is_event_stream) : is_event_stream_(is_event_stream) {}
   void feed(std::string_view data);
-  void finish(Usage& usage);
+  // Writes the usage into `usage`: reported, or estimated (output from what passed, input from
+  // `input_estimate`) when the upstream reported none and something passed.
+  void finish(Usage& usage, std::int64_t input_estimate = 0);
 
  private:
-  void parse_event(std::string_view data);
+  void on_event(std::string_view event);
   void read_usage(std::string_view json_text);
+  void count_deltas(std::string_view json_text);
   bool is_event_stream_;
-  std::string pending_;
+  SseSplitter events_;
+  std::string body_;  // a JSON answer, up to kMaxJsonBody
+  std::string data_;  // scratch: one event's data
   bool overflow_ = false;
+  std::uint64_t body_bytes_ = 0;
+  std::int64_t delta_events_ = 0;
+  std::int64_t delta_bytes_ = 0;
   Usage usage_;
 };
 

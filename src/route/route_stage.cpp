@@ -9,6 +9,7 @@ class MatchStage final : public Stage {
  public:
   explicit MatchStage(RouteConfigConstSharedPtr config) : config_(std::move(config)) {}
   std::string_view name() const noexcept override { return "route"; }
+  Phase phase() const noexcept override { return Phase::Route; }
 
   net::awaitable<Verdict> on_request(RequestContext& ctx) override { co_return decide(ctx); }
   std::optional<Verdict> decide_now(RequestContext& ctx) override { return decide(ctx); }
@@ -60,6 +61,7 @@ class BodyStage final : public Stage {
  public:
   explicit BodyStage(RouteConfigConstSharedPtr config) : config_(std::move(config)) {}
   std::string_view name() const noexcept override { return "route_body"; }
+  Phase phase() const noexcept override { return Phase::Route; }
 
   bool needs_body(const RequestContext& ctx) const noexcept override {
     return ctx.route && ctx.route->kind != ApiKind::Generic && ctx.method == "POST";

@@ -20,6 +20,7 @@
 #include "identity/identity.hpp"
 #include "proxy/proxy.hpp"
 #include "server/config.hpp"
+#include "server/pipeline.hpp"
 
 namespace gw::server {
 
@@ -58,7 +59,7 @@ class Runtime {
   std::shared_ptr<audit::AuditLog> audit_log;  // null when audit is disabled
   proxy::ProxyConstSharedPtr proxy;
   std::vector<StagePtr> stages;
-  std::vector<Stage*> stage_list;
+  std::unique_ptr<Pipeline> pipeline;  // drives `stages`
   std::shared_ptr<net::ssl::context> server_tls;
   // RFC 9728 protected resource metadata documents by path (built-in endpoints).
   std::map<std::string, std::string, std::less<>> resource_metadata_docs;

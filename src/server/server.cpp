@@ -172,7 +172,11 @@ Result<std::unique_ptr<Server>> Server::create(Config config) {
   rt->stages.push_back(identity::make_stage(rt->authenticator));
   rt->stages.push_back(route::make_body_stage(routes));
   rt->stages.push_back(policy::make_stage(std::make_shared<const policy::PolicyConfig>(c.policy)));
-  for (auto& s : rt->stages) rt->stage_list.push_back(s.get());
+  std::vector<Stage*> stage_list;
+  for (auto& s : rt->stages) stage_list.push_back(s.get());
+  rt->pipeline = std::make_unique<Pipeline>(
+      std::move(stage_list),
+      PipelineOptions{rt->proxy->config().max_response_buffer_bytes});
 
   if (c.admin.enabled) {
     auto admin = open_acceptor(rt->workers[0]->ioc, c.admin.listen, c.admin.listen.port, false);

@@ -12,14 +12,13 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-#include <charconv>
 #include <random>
-#include <unordered_map>
 
 #include "core/strings.hpp"
 #include "http/head.hpp"
 #include "http/read.hpp"
 #include "proxy/forward.hpp"
+#include "server/request_log.hpp"
 #include "server/runtime.hpp"
 
 namespace gw::server {
@@ -55,190 +54,15 @@ std::string error_body(Reason reason, std::string_view detail) {
   return json::serialize(body);
 }
 
-// Per-thread caches of metric references: registry lookups take a lock. Looked up by
-// string_view so that a hit allocates nothing.
-template <class Metric>
-using MetricMap = std::unordered_map<std::string, Metric*, StringHash, std::equal_to<>>;
-
-struct RequestMetrics {
-  MetricMap<metrics::Counter> requests;
-  MetricMap<metrics::Histogram> durations;
-  MetricMap<metrics::Histogram> upstream;
-  MetricMap<metrics::Counter> tokens;
-  std::unordered_map<const Stage*, metrics::Histogram*> phases;
-  std::string key;  // scratch for composite keys
-
-  static RequestMetrics& local() {
-    thread_local RequestMetrics m;
-    return m;
-  }
-
-  template <class Map, class Make>
-  static auto& get(Map& map, std::string_view key, Make make) {
-    auto it = map.find(key);
-    if (it == map.end()) it = map.emplace(std::string(key), &make()).first;
-    return *it->second;
-  }
+// What the session keeps of the current request's head once the context holds the rest.
+struct RequestShape {
+  unsigned version = 11;
+  bool keep_alive = true;
+  bool has_body = false;
 };
 
-void observe_phase(const Stage& stage, std::chrono::microseconds d) {
-  auto& m = RequestMetrics::local();
-  auto it = m.phases.find(&stage);
-  if (it == m.phases.end()) {
-    auto& histogram = metrics::Registry::global().histogram("gw_pipeline_phase_duration_seconds",
-                                                            "Time spent in each pipeline phase",
-                                                            {{"phase", std::string(stage.name())}});
-    it = m.phases.emplace(&stage, &histogram).first;
-  }
-  it->second->observe(static_cast<double>(d.count()) / 1e6);
-}
-
-void record_metrics(const RequestContext& ctx) {
-  auto& m = RequestMetrics::local();
-  auto& registry = metrics::Registry::global();
-  const std::string_view route = ctx.route ? std::string_view(ctx.route->name) : "";
-  const std::string_view reason = ctx.reason == Reason::None ? "" : code(ctx.reason);
-  char status_digits[12];
-  const auto status_end =
-      std::to_chars(std::begin(status_digits), std::end(status_digits), ctx.status).ptr;
-  const std::string_view status(status_digits,
-                                static_cast<std::size_t>(status_end - status_digits));
-  m.key.assign(route).append(1, '\0').append(status).append(1, '\0').append(reason);
-  RequestMetrics::get(m.requests, m.key, [&]() -> metrics::Counter& {
-    return registry.counter("gw_http_requests_total", "Requests by route, status and reason code",
-                            {{"route", std::string(route)},
-                             {"status", std::string(status)},
-                             {"reason", std::string(reason)}});
-  }).inc();
-  RequestMetrics::get(m.durations, route, [&]() -> metrics::Histogram& {
-    return registry.histogram("gw_http_request_duration_seconds",
-                              "Time from the request head to the last response byte",
-                              {{"route", std::string(route)}});
-  }).observe(static_cast<double>(ctx.timings.total.count()) / 1e6);
-  if (ctx.upstream_reached && ctx.route) {
-    const std::string& up = ctx.route->upstream;
-    RequestMetrics::get(m.upstream, up, [&]() -> metrics::Histogram& {
-      return registry.histogram("gw_upstream_duration_seconds",
-                                "Time to the upstream's response head", {{"upstream", up}});
-    }).observe(static_cast<double>(ctx.timings.upstream.count()) / 1e6);
-  }
-  if (ctx.model && ctx.usage.reported) {
-    const std::string& model = ctx.model->model;
-    m.key.assign(model).append("\0in", 3);
-    RequestMetrics::get(m.tokens, m.key, [&]() -> metrics::Counter& {
-      return registry.counter("gw_tokens_total", "Tokens reported by upstreams",
-                              {{"model", model}, {"direction", "input"}});
-    }).inc(static_cast<std::uint64_t>(ctx.usage.input_tokens));
-    m.key.assign(model).append("\0out", 4);
-    RequestMetrics::get(m.tokens, m.key, [&]() -> metrics::Counter& {
-      return registry.counter("gw_tokens_total", "Tokens reported by upstreams",
-                              {{"model", model}, {"direction", "output"}});
-    }).inc(static_cast<std::uint64_t>(ctx.usage.output_tokens));
-  }
-}
-
-// Appends `value` as a JSON string (quotes and escapes included).
-void append_json_string(std::string& out, std::string_view value) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (unsigned char c : value) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 15];
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
-}
-
-// One JSON line per request, built by hand: it runs on every request.
-void access_log(const RequestContext& ctx) {
-  static auto logger = spdlog::get("access");
-  if (!logger || !logger->should_log(spdlog::level::info)) return;
-  std::string line;
-  line.reserve(512);
-  auto field = [&line](std::string_view key, std::string_view value) {
-    line += line.empty() ? "{\"" : ",\"";
-    line += key;
-    line += "\":";
-    append_json_string(line, value);
-  };
-  auto number = [&line](std::string_view key, std::int64_t value) {
-    line += ",\"";
-    line += key;
-    line += "\":";
-    line += std::to_string(value);
-  };
-  char time[32];
-  const auto t = std::chrono::system_clock::to_time_t(ctx.received_at);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  std::strftime(time, sizeof time, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  field("time", time);
-  field("request_id", ctx.request_id);
-  field("client", ctx.client_address);
-  field("method", ctx.method);
-  field("path", ctx.path.empty() ? std::string_view(ctx.target).substr(0, 256)
-                                 : std::string_view(ctx.path));
-  number("status", ctx.status);
-  if (ctx.reason != Reason::None) field("reason", code(ctx.reason));
-  if (ctx.route) {
-    field("route", ctx.route->name);
-    field("upstream", ctx.route->upstream);
-  }
-  if (ctx.identity) field("user", ctx.identity->user_id);
-  if (ctx.model) field("model", ctx.model->model);
-  if (ctx.mcp && !ctx.mcp->tool.empty()) field("tool", ctx.mcp->tool);
-  if (ctx.decision != Decision::None) field("decision", to_string(ctx.decision));
-  if (ctx.usage.reported) {
-    number("tokens_in", ctx.usage.input_tokens);
-    number("tokens_out", ctx.usage.output_tokens);
-  }
-  number("bytes_in", static_cast<std::int64_t>(ctx.body_bytes));
-  number("bytes_out", static_cast<std::int64_t>(ctx.response_bytes));
-  number("duration_us", ctx.timings.total.count());
-  if (ctx.upstream_reached) number("upstream_us", ctx.timings.upstream.count());
-  line += '}';
-  logger->info(line);
-}
-
-std::chrono::microseconds* phase_slot(RequestContext& ctx, std::string_view stage) {
-  if (stage == "identity") return &ctx.timings.identity;
-  if (stage == "route" || stage == "route_body") return &ctx.timings.route;
-  if (stage == "policy") return &ctx.timings.policy;
-  if (stage == "content") return &ctx.timings.content;
-  if (stage == "limits") return &ctx.timings.limits;
-  return nullptr;
-}
-
-std::string server_timing(const RequestContext& ctx) {
-  std::string out;
-  auto add = [&](std::string_view name, std::chrono::microseconds d) {
-    if (d.count() == 0) return;
-    if (!out.empty()) out += ", ";
-    out += std::string(name) + ";dur=" + std::to_string(static_cast<double>(d.count()) / 1000.0);
-  };
-  add("identity", ctx.timings.identity);
-  add("route", ctx.timings.route);
-  add("policy", ctx.timings.policy);
-  add("content", ctx.timings.content);
-  add("limits", ctx.timings.limits);
-  return out;
-}
-
 template <class Stream>
-class Session {
+class Session final : private BodyReader {
  public:
   Session(Runtime& rt, Worker& worker, Stream& stream, http::Deadline& deadline,
           ConnectionSlot& slot, std::string client, bool is_tls, bool is_admin)
@@ -271,6 +95,7 @@ class Session {
     ctx.is_tls = is_tls_;
   }
 
+  // Read a head, dispatch it, and say whether the connection carries another request.
   net::awaitable<bool> handle_one(bool first) {
     head_.reset();
     slot_.idle = true;
@@ -293,86 +118,58 @@ class Session {
     const auto client_id = ctx.header("x-request-id");
     ctx.request_id =
         proxy::accept_request_id(client_id) ? std::string(client_id) : new_request_id();
-    const unsigned version = head_.version();
-    bool keep_alive = head_.keep_alive() && !rt_.draining.load();
-    const bool has_body = head_.has_body();
+    const RequestShape shape{head_.version(), head_.keep_alive() && !rt_.draining.load(),
+                             head_.has_body()};
+    Exchange exchange(*rt_.pipeline, ctx);
+    const bool keep = co_await dispatch(exchange, ctx, shape);
+    co_return keep && !rt_.draining.load();
+  }
 
+  // Which kind of request this is: built-in endpoints, the decision endpoint, the admin
+  // listener's refusal, or the pipeline and the upstream.
+  net::awaitable<bool> dispatch(Exchange& exchange, RequestContext& ctx,
+                                const RequestShape& shape) {
+    // A request whose body is not read cannot leave its connection usable.
+    const bool keep_unread = shape.keep_alive && !shape.has_body;
     if (ctx.target.size() > settings().max_target_bytes) {
-      co_await reply_local(ctx,
-                           Verdict::reject(Reason::UriTooLong, "the request-target is too long"),
-                           version, false);
-      complete(ctx);
-      co_return false;
+      co_return co_await reply(
+          exchange, Verdict::reject(Reason::UriTooLong, "the request-target is too long"), shape,
+          false);
     }
     if (auto builtin = builtin_response(ctx)) {
-      co_await write_builtin(ctx, std::move(*builtin), version, keep_alive && !has_body);
-      co_return keep_alive && !has_body;
+      co_return co_await write_builtin(exchange, std::move(*builtin), shape, keep_unread);
     }
-    if (!is_admin_ && is_decision_request(ctx)) {
-      // No body is read: a request that has one cannot keep its connection.
-      const bool keep = keep_alive && !has_body;
-      const bool written = co_await decide(ctx, version, keep);
-      co_return keep&& written;
-    }
+    if (!is_admin_ && is_decision_request(ctx)) co_return co_await decide(exchange, ctx, shape);
     if (is_admin_) {
-      co_await reply_local(ctx, Verdict::reject(Reason::NoRoute, "not an admin endpoint"), version,
-                           keep_alive && !has_body);
-      co_return keep_alive && !has_body;
+      co_return co_await reply(
+          exchange, Verdict::reject(Reason::NoRoute, "not an admin endpoint"), shape, keep_unread);
     }
+    co_return co_await serve(exchange, ctx, shape);
+  }
 
-    // The pipeline. Stages before the first one that needs the body run before it is read.
-    std::optional<bhttp::request_parser<bhttp::string_body>> buffered;
-    bool body_read = !has_body;
-    if (!has_body) ctx.body_buffered = true;
-    Verdict verdict;
-    // One clock read per stage boundary: each stage ends where the next one starts.
-    auto t0 = std::chrono::steady_clock::now();
-    for (Stage* stage : rt_.stage_list) {
-      if (!body_read && stage->needs_body(ctx)) {
-        body_read = true;
-        auto read = co_await read_body(buffered, ctx);
-        if (!read) {
-          verdict = Verdict::reject(read.error().reason, read.error().detail);
-          keep_alive = false;
-          break;
-        }
-        t0 = std::chrono::steady_clock::now();  // reading the body is no stage's time
-      }
-      if (auto now = stage->decide_now(ctx)) {
-        verdict = std::move(*now);
-      } else {
-        verdict = co_await stage->on_request(ctx);
-      }
-      t0 = note_phase(*stage, ctx, t0);
-      if (!verdict.proceeds()) break;
-    }
-    if (!verdict.proceeds()) {
-      // An unread body would be taken for the next request: close instead.
-      const bool keep = keep_alive && body_read;
-      const bool written = co_await reply_local(ctx, verdict, version, keep);
-      complete(ctx);
-      co_return keep&& written;
+  // The request stages, then the upstream.
+  net::awaitable<bool> serve(Exchange& exchange, RequestContext& ctx, const RequestShape& shape) {
+    if (!shape.has_body) ctx.body_buffered = true;
+    auto verdict = exchange.try_run_request();
+    if (!verdict) verdict = co_await exchange.run_request(this);
+    if (!verdict->proceeds()) {
+      // An unread (or half-read) body would be taken for the next request: close instead.
+      co_return co_await reply(exchange, *verdict, shape, shape.keep_alive && ctx.body_buffered);
     }
 
     std::optional<bhttp::request_parser<bhttp::buffer_body>> streamed;
-    if (!body_read) {
+    if (!ctx.body_buffered) {
       const auto length = head_.content_length();
       if (length && *length <= kBufferSmallBodies) {
-        auto read = co_await read_body(buffered, ctx);
-        if (!read) {
-          co_await reply_local(ctx, Verdict::reject(read.error().reason, read.error().detail),
-                               version, false);
-          complete(ctx);
-          co_return false;
+        if (auto read = co_await read_body(ctx); !read) {
+          co_return co_await reply(
+              exchange, Verdict::reject(read.error().reason, read.error().detail), shape, false);
         }
       } else {
         co_await send_continue(ctx);
-        ec = start_body(streamed);
-        if (ec) {
-          co_await reply_local(ctx, Verdict::reject(Reason::BadRequest, ec.message()), version,
-                               false);
-          complete(ctx);
-          co_return false;
+        if (auto ec = start_body(streamed)) {
+          co_return co_await reply(exchange, Verdict::reject(Reason::BadRequest, ec.message()),
+                                   shape, false);
         }
       }
     }
@@ -381,7 +178,6 @@ class Session {
         ctx.response_headers.emplace_back("Server-Timing", std::move(timing));
       }
     }
-
     proxy::ForwardRequest<Stream> request{stream_,
                                           deadline_,
                                           buffer_,
@@ -389,42 +185,35 @@ class Session {
                                           ctx,
                                           *rt_.proxy,
                                           worker_.pool,
-                                          rt_.stage_list,
-                                          keep_alive,
-                                          version,
+                                          exchange,
+                                          shape.keep_alive,
+                                          shape.version,
                                           settings().idle_timeout};
     auto result = co_await proxy::forward(request);
-    bool keep = result.client_keep_alive && !result.error;
-    if (result.error) {
-      ctx.reason = result.error->reason;
-      if (!result.response_started) {
-        // Nothing reached the client yet: answer with the error. A half-read streamed body
-        // means the connection cannot be reused.
-        keep = keep_alive && !streamed;
-        if (result.finishing_done) {
-          co_await write_local(ctx, Verdict::reject(result.error->reason, result.error->detail),
-                               version, keep);
-        } else {
-          keep =
-              co_await reply_local(ctx, Verdict::reject(result.error->reason, result.error->detail),
-                                   version, keep) &&
-              keep;
-        }
-      }
-    }
-    complete(ctx);
-    co_return keep && !rt_.draining.load();
+    co_return co_await after_forward(exchange, ctx, shape, result, streamed.has_value());
   }
 
-  // Charges the time since `t0` to the stage's phase (context, Server-Timing, histogram);
-  // returns now.
-  static std::chrono::steady_clock::time_point note_phase(
-      const Stage& stage, RequestContext& ctx, std::chrono::steady_clock::time_point t0) {
-    const auto now = std::chrono::steady_clock::now();
-    const auto spent = std::chrono::duration_cast<std::chrono::microseconds>(now - t0);
-    if (auto* slot = phase_slot(ctx, stage.name())) *slot += spent;
-    observe_phase(stage, spent);
-    return now;
+  // The forward's outcome: done, broken off mid-answer, or failed before any byte was sent.
+  net::awaitable<bool> after_forward(Exchange& exchange, RequestContext& ctx,
+                                     const RequestShape& shape, const proxy::ForwardResult& result,
+                                     bool body_streamed) {
+    if (!result.error) {
+      exchange.complete();
+      co_return result.client_keep_alive;
+    }
+    const Error& error = *result.error;
+    ctx.reason = error.reason;
+    exchange.end_response(error.origin == Origin::Client ? EndKind::ClientClosed
+                                                         : EndKind::UpstreamError);
+    if (result.response_started) {  // the answer broke off: nothing more can be said
+      if (exchange.finishing_pending()) co_await exchange.finish();
+      exchange.complete();
+      co_return false;
+    }
+    // Nothing reached the client yet: answer with the error. A half-read streamed body means
+    // the connection cannot be reused.
+    co_return co_await reply(exchange, Verdict::reject(error.reason, error.detail), shape,
+                             shape.keep_alive && !body_streamed);
   }
 
   // The head could not be read: say why when there is someone to tell.
@@ -446,8 +235,9 @@ class Session {
     RequestContext ctx;
     begin(ctx);
     ctx.request_id = new_request_id();
-    co_await reply_local(ctx, Verdict::reject(reason, detail), 11, false);
-    complete(ctx);
+    Exchange exchange(*rt_.pipeline, ctx);
+    co_await reply(exchange, Verdict::reject(reason, detail), RequestShape{11, false, false},
+                   false);
     co_return false;
   }
 
@@ -468,17 +258,17 @@ class Session {
     return ec;
   }
 
-  net::awaitable<Result<void>> read_body(
-      std::optional<bhttp::request_parser<bhttp::string_body>>& buffered, RequestContext& ctx) {
+  // BodyReader: the whole body into ctx.body, bounded and timed.
+  net::awaitable<Result<void>> read_body(RequestContext& ctx) override {
     if (!head_.has_body()) {
       ctx.body_buffered = true;
       co_return Result<void>{};
     }
     co_await send_continue(ctx);
-    auto ec = start_body(buffered);
+    auto ec = start_body(buffered_);
     if (!ec) {
       http::Deadline::Scope timed(deadline_, settings().body_read_timeout);
-      ec = timed.check(co_await http::read_message(stream_, buffer_, *buffered));
+      ec = timed.check(co_await http::read_message(stream_, buffer_, *buffered_));
     }
     if (ec) {
       if (ec == bhttp::error::body_limit) {
@@ -491,7 +281,7 @@ class Session {
       }
       co_return make_error(Reason::BadRequest, "cannot read the request body: " + ec.message());
     }
-    ctx.body = std::move(buffered->get().body());
+    ctx.body = std::move(buffered_->get().body());
     ctx.body_buffered = true;
     ctx.body_bytes = ctx.body.size();
     co_return Result<void>{};
@@ -507,10 +297,9 @@ class Session {
     return path.size() == endpoint.size() || path[endpoint.size()] == '/';
   }
 
-  // The decision endpoint (nginx auth_request, Envoy ext_authz, Traefik ForwardAuth): runs the
-  // request stages against the original method and URI and answers 200 with the identity
-  // headers, or the rejection. Nothing is forwarded; stages that need the body are skipped.
-  net::awaitable<bool> decide(RequestContext& ctx, unsigned version, bool keep_alive) {
+  // The original method and URI a decision request asks about (nginx, Traefik, Envoy);
+  // false when there is none usable.
+  bool take_original_request(RequestContext& ctx) const {
     std::string method;
     std::string target;
     if (auto uri = ctx.header("x-original-uri"); !uri.empty()) {  // nginx
@@ -527,51 +316,45 @@ class Session {
     if (method.empty()) method = "GET";
     if (!is_token(method) || target.empty() || target.front() != '/' ||
         target.size() > settings().max_target_bytes) {
-      co_return co_await reply_local(
-          ctx, Verdict::reject(Reason::BadRequest, "no usable original method and URI"), version,
-          keep_alive);
+      return false;
     }
     ctx.method = std::move(method);
     ctx.target = std::move(target);
+    return true;
+  }
+
+  // The decision endpoint (nginx auth_request, Envoy ext_authz, Traefik ForwardAuth): runs the
+  // request stages against the original method and URI and answers 200 with the identity
+  // headers, or the rejection. Nothing is forwarded; stages that need the body are skipped.
+  net::awaitable<bool> decide(Exchange& exchange, RequestContext& ctx, const RequestShape& shape) {
+    // No body is read: a request that has one cannot keep its connection.
+    const bool keep = shape.keep_alive && !shape.has_body;
+    if (!take_original_request(ctx)) {
+      co_return co_await reply(
+          exchange, Verdict::reject(Reason::BadRequest, "no usable original method and URI"),
+          shape, keep);
+    }
     ctx.body_buffered = true;  // there is no body to read
+    exchange.skip_body_stages();
+    auto verdict = exchange.try_run_request();
+    if (!verdict) verdict = co_await exchange.run_request(nullptr);
+    if (!verdict->proceeds()) co_return co_await reply(exchange, *verdict, shape, keep);
 
-    Verdict verdict;
-    auto t0 = std::chrono::steady_clock::now();
-    for (Stage* stage : rt_.stage_list) {
-      if (stage->needs_body(ctx)) continue;
-      if (auto now = stage->decide_now(ctx)) {
-        verdict = std::move(*now);
-      } else {
-        verdict = co_await stage->on_request(ctx);
-      }
-      t0 = note_phase(*stage, ctx, t0);
-      if (!verdict.proceeds()) break;
-    }
-    if (!verdict.proceeds()) {
-      const bool written = co_await reply_local(ctx, verdict, version, keep_alive);
-      complete(ctx);
-      co_return written;
-    }
-
-    ctx.status = 200;
-    ctx.reason = Reason::None;
-    const Completion completion{ctx.status, ctx.reason, false};
-    for (Stage* stage : rt_.stage_list) {
-      if (stage->has_finishing()) co_await stage->on_finishing(ctx, completion);
-    }
+    exchange.respond_locally(200, Reason::None);
+    if (exchange.finishing_pending()) co_await exchange.finish();
     std::string fields = "Cache-Control: no-store\r\n";
     if (ctx.identity) {
       proxy::write_identity_headers(*ctx.identity, rt_.proxy->config().headers, fields);
     }
     std::string head;
     proxy::write_response_head(
-        {version, 200, "", {}, proxy::Framing::sized(0), keep_alive && !rt_.draining.load()}, ctx,
+        {shape.version, 200, "", {}, proxy::Framing::sized(0), keep && !rt_.draining.load()}, ctx,
         head, fields);
     http::Deadline::Scope timed(deadline_, settings().idle_timeout);
     auto [ec, n] = co_await net::async_write(stream_, net::buffer(head), kTuple);
     (void)n;
-    complete(ctx);
-    co_return !ec;
+    exchange.complete();
+    co_return keep && !ec;
   }
 
   // Built-in endpoints; true when the request was one of them.
@@ -610,36 +393,40 @@ class Session {
     return out;
   }
 
-  net::awaitable<void> write_builtin(const RequestContext& ctx, Builtin builtin, unsigned version,
-                                     bool keep_alive) {
-    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(builtin.status), version};
+  net::awaitable<bool> write_builtin(Exchange& exchange, Builtin builtin,
+                                     const RequestShape& shape, bool keep_alive) {
+    exchange.ctx().builtin = true;
+    exchange.respond_locally(builtin.status, Reason::None);
+    if (exchange.finishing_pending()) co_await exchange.finish();
+    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(builtin.status),
+                                            shape.version};
     res.set(bhttp::field::content_type, builtin.content_type);
     res.set(bhttp::field::cache_control, "no-store");
-    res.set("X-Request-Id", ctx.request_id);
+    res.set("X-Request-Id", exchange.ctx().request_id);
     res.body() = std::move(builtin.body);
     res.keep_alive(keep_alive);
     res.prepare_payload();
-    if (ctx.method == "HEAD") res.body().clear();
+    if (exchange.ctx().method == "HEAD") res.body().clear();
+    exchange.ctx().response_bytes = res.body().size();
     http::Deadline::Scope timed(deadline_, settings().idle_timeout);
     co_await bhttp::async_write(stream_, res, kTuple);
+    exchange.complete();
+    co_return keep_alive;
   }
 
-  // Answers with the verdict's status and JSON body after the finishing hooks.
-  net::awaitable<bool> reply_local(RequestContext& ctx, const Verdict& verdict, unsigned version,
-                                   bool keep_alive) {
-    ctx.status = status(verdict.reason);
-    ctx.reason = verdict.reason;
-    const Completion completion{ctx.status, verdict.reason, ctx.upstream_reached};
-    for (Stage* stage : rt_.stage_list) {
-      if (stage->has_finishing()) co_await stage->on_finishing(ctx, completion);
-    }
-    co_return co_await write_local(ctx, verdict, version, keep_alive);
+  // Answers locally with the verdict's status and JSON body, after the finishing hooks; the
+  // request is then complete. Whether the connection carries another request.
+  net::awaitable<bool> reply(Exchange& exchange, const Verdict& verdict, const RequestShape& shape,
+                             bool keep_alive) {
+    exchange.respond_locally(status(verdict.reason), verdict.reason);
+    if (exchange.finishing_pending()) co_await exchange.finish();
+    const bool written = co_await write_local(exchange.ctx(), verdict, shape.version, keep_alive);
+    exchange.complete();
+    co_return keep_alive && written;
   }
 
   net::awaitable<bool> write_local(RequestContext& ctx, const Verdict& verdict, unsigned version,
                                    bool keep_alive) {
-    ctx.status = status(verdict.reason);
-    ctx.reason = verdict.reason;
     bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(ctx.status), version};
     res.set(bhttp::field::content_type,
             verdict.content_type.empty() ? "application/json" : verdict.content_type);
@@ -656,15 +443,6 @@ class Session {
     co_return !ec;
   }
 
-  void complete(RequestContext& ctx) {
-    ctx.timings.total = std::chrono::duration_cast<std::chrono::microseconds>(
-        std::chrono::steady_clock::now() - ctx.started);
-    const Completion completion{ctx.status, ctx.reason, ctx.upstream_reached};
-    for (Stage* stage : rt_.stage_list) stage->on_complete(ctx, completion);
-    record_metrics(ctx);
-    access_log(ctx);
-  }
-
   Runtime& rt_;
   Worker& worker_;
   Stream& stream_;
@@ -675,6 +453,7 @@ class Session {
   bool is_admin_;
   beast::flat_buffer buffer_;
   http::RequestHead head_;  // the current request's head; ctx.headers are views into it
+  std::optional<bhttp::request_parser<bhttp::string_body>> buffered_;  // a body read whole
 };
 
 // Registers the connection with its worker for the whole session.

@@ -52,6 +52,54 @@ TEST(UsageExtractorTest, NoUsageLeavesTheRecordUnreported) {
   Usage usage;
   u.finish(usage);
   EXPECT_FALSE(usage.reported);
+  EXPECT_TRUE(usage.estimated);  // but what passed is charged
+}
+
+// A stream that ends before its usage event is charged for the deltas that passed, never zero.
+TEST(UsageExtractorTest, AStreamCutBeforeItsUsageIsChargedForTheDeltasThatPassed) {
+  UsageExtractor u(true);
+  u.feed("data: {\"choices\":[{\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}\n\n");
+  for (int i = 0; i < 5; ++i) u.feed("data: {\"choices\":[{\"delta\":{\"content\":\"ab\"}}]}\n\n");
+  u.feed("data: {\"choices\":[{\"delta\":{\"con");  // cut mid-event
+  Usage usage;
+  u.finish(usage, 42);
+  EXPECT_FALSE(usage.reported);
+  EXPECT_TRUE(usage.estimated);
+  EXPECT_EQ(usage.output_tokens, 5);  // the role-only delta carries no text
+  EXPECT_EQ(usage.input_tokens, 42);
+}
+
+// Long deltas count a token per four bytes of text when that is more than one per event.
+TEST(UsageExtractorTest, LongDeltasAreCountedByTheirText) {
+  UsageExtractor u(true);
+  u.feed("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"delta\":{"
+         "\"type\":\"text_delta\",\"text\":\"" + std::string(40, 'x') + "\"}}\n\n");
+  u.feed("data: {\"type\":\"response.output_text.delta\",\"delta\":\"" + std::string(8, 'y') +
+         "\"}\n\n");
+  Usage usage;
+  u.finish(usage);
+  EXPECT_TRUE(usage.estimated);
+  EXPECT_EQ(usage.output_tokens, 12);  // (40 + 8) / 4
+}
+
+// A JSON answer cut short is charged a token per four bytes that passed.
+TEST(UsageExtractorTest, AJsonAnswerCutShortIsChargedForWhatPassed) {
+  UsageExtractor u(false);
+  u.feed(R"({"choices":[{"message":{"content":"abcdefgh)");
+  Usage usage;
+  u.finish(usage, 3);
+  EXPECT_TRUE(usage.estimated);
+  EXPECT_EQ(usage.output_tokens, 11);  // 42 bytes
+  EXPECT_EQ(usage.input_tokens, 3);
+}
+
+// Nothing passed: nothing is charged.
+TEST(UsageExtractorTest, NothingPassedChargesNothing) {
+  UsageExtractor u(true);
+  Usage usage;
+  u.finish(usage, 50);
+  EXPECT_FALSE(usage.any());
+  EXPECT_EQ(usage.input_tokens, 0);
 }
 
 }  // namespace
