@@ -63,6 +63,50 @@ extra: 1
   EXPECT_NE(text.find(file + ":12: extra: unknown key"), std::string::npos) << text;
 }
 
+TEST(ConfigTest, UnderscoreHeadersModeIsReadAndDefaultsToPass) {
+  config::Problems problems;
+  auto defaults = load_config(write_temp("gw-underscores-default.yaml", kValid), problems);
+  ASSERT_TRUE(defaults) << problems.format();
+  EXPECT_EQ(defaults->server.underscore_headers, proxy::UnderscoreHeaders::Pass);
+
+  for (const auto& [text, mode] : {std::pair{"pass", proxy::UnderscoreHeaders::Pass},
+                                   std::pair{"drop", proxy::UnderscoreHeaders::Drop},
+                                   std::pair{"reject", proxy::UnderscoreHeaders::Reject}}) {
+    std::string yaml = kValid;
+    yaml.replace(yaml.find("  listen: 127.0.0.1:0"), 20,
+                 "  listen: 127.0.0.1:0\n  headers: {underscores: " + std::string(text) + "}");
+    config::Problems p;
+    auto config = load_config(write_temp("gw-underscores.yaml", yaml), p);
+    ASSERT_TRUE(config) << p.format();
+    EXPECT_EQ(config->server.underscore_headers, mode) << text;
+  }
+}
+
+TEST(ConfigTest, BadUnderscoreHeadersValueNamesFileKeyAndChoices) {
+  const auto file = write_temp("gw-underscores-bad.yaml", R"(server:
+  listen: 127.0.0.1:0
+  headers:
+    underscores: allow
+    typo: 1
+identity:
+  issuers:
+    - issuer: http://127.0.0.1:9000
+      audiences: [api://gateway]
+upstreams:
+  calendar: {url: "http://127.0.0.1:7000"}
+routes:
+  - {name: calendar, prefix: /calendar, upstream: calendar}
+)");
+  config::Problems problems(file);
+  EXPECT_FALSE(load_config(file, problems));
+  const auto text = problems.format();
+  EXPECT_NE(text.find(file + ":4: server.headers.underscores: expected one of pass, drop, reject; "
+                             "got \"allow\""),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(file + ":5: server.headers.typo: unknown key"), std::string::npos) << text;
+}
+
 TEST(ConfigTest, MissingFileIsAProblemNotACrash) {
   config::Problems problems("/nonexistent/gw.yaml");
   EXPECT_FALSE(load_config("/nonexistent/gw.yaml", problems));
