@@ -73,8 +73,9 @@ TEST(ConfigTest, UnderscoreHeadersModeIsReadAndDefaultsToPass) {
                                    std::pair{"drop", proxy::UnderscoreHeaders::Drop},
                                    std::pair{"reject", proxy::UnderscoreHeaders::Reject}}) {
     std::string yaml = kValid;
-    yaml.replace(yaml.find("  listen: 127.0.0.1:0"), 20,
-                 "  listen: 127.0.0.1:0\n  headers: {underscores: " + std::string(text) + "}");
+    const std::string listen = "  listen: 127.0.0.1:0";
+    yaml.replace(yaml.find(listen), listen.size(),
+                 listen + "\n  headers: {underscores: " + std::string(text) + "}");
     config::Problems p;
     auto config = load_config(write_temp("gw-underscores.yaml", yaml), p);
     ASSERT_TRUE(config) << p.format();
