@@ -61,6 +61,18 @@ function gatewayFor(idp, recorder, underscores) {
   }));
 }
 
+// POSTs `body` (a string, sent as is) to the OpenAI route over a raw socket.
+function postChat(gw, token, body, extraHeaders = []) {
+  return rawRequest(gw.port, [
+    'POST /v1/chat/completions HTTP/1.1',
+    `Host: 127.0.0.1:${gw.port}`,
+    `Authorization: Bearer ${token}`,
+    'Content-Type: application/json',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    ...extraHeaders,
+  ].join('\r\n'), { body });
+}
+
 // The [name, value] pairs of a recorded request, names as sent.
 const pairs = (request) => request.rawHeaders.flatMap((v, i) => (i % 2 ? [] : [[v, request.rawHeaders[i + 1]]]));
 
@@ -115,27 +127,14 @@ describe('header names with underscores (default: pass)', () => {
     const tail = ' ,"messages":[{"role":"user","content":"caf\\u00e9 \\ud83d\\ude00 \\"q\\"","user":"inner"}],'
       + '"metadata":{"user":"nested"}, "us\\u0065rs": 1\n}';
     const body = `${head}{"id": ["mallory"]}${tail}`;
-    const res = await rawRequest(gw.port, [
-      'POST /v1/chat/completions HTTP/1.1',
-      `Host: 127.0.0.1:${gw.port}`,
-      `Authorization: Bearer ${token}`,
-      'Content-Type: application/json',
-      `Content-Length: ${Buffer.byteLength(body)}`,
-      'X_User_Id: mallory',
-    ].join('\r\n'), { body });
+    const res = await postChat(gw, token, body, ['X_User_Id: mallory']);
     expectStatus(res, 200, gw);
     const seen = recorder.server.requests.at(-1);
     assert.equal(seen.rawBody, `${head}"alice_123"${tail}`);
     assert.deepEqual(pairs(seen).filter(([n]) => folded(n) === 'x-user-id'), [['X-User-Id', 'alice_123']]);
 
     const absent = '{"model":"gpt-4o","temperature":0.2,"messages":[] }';
-    const res2 = await rawRequest(gw.port, [
-      'POST /v1/chat/completions HTTP/1.1',
-      `Host: 127.0.0.1:${gw.port}`,
-      `Authorization: Bearer ${token}`,
-      'Content-Type: application/json',
-      `Content-Length: ${Buffer.byteLength(absent)}`,
-    ].join('\r\n'), { body: absent });
+    const res2 = await postChat(gw, token, absent);
     expectStatus(res2, 200, gw);
     assert.equal(recorder.server.requests.at(-1).rawBody,
       '{"model":"gpt-4o","temperature":0.2,"messages":[],"user":"alice_123" }');
@@ -145,13 +144,7 @@ describe('header names with underscores (default: pass)', () => {
     const token = await idp.token({ sub: 'alice_123' });
     const body = '{"model":"gpt-4o","user":"mallory","messages":[],"us\\u0065r":"x"}';
     const before = recorder.server.requests.length;
-    const res = await rawRequest(gw.port, [
-      'POST /v1/chat/completions HTTP/1.1',
-      `Host: 127.0.0.1:${gw.port}`,
-      `Authorization: Bearer ${token}`,
-      'Content-Type: application/json',
-      `Content-Length: ${Buffer.byteLength(body)}`,
-    ].join('\r\n'), { body });
+    const res = await postChat(gw, token, body);
     expectError(res, 400, 'invalid_json', gw);
     assert.equal(recorder.server.requests.length, before);
   });
