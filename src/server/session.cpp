@@ -222,6 +222,15 @@ std::chrono::microseconds* phase_slot(RequestContext& ctx, std::string_view stag
   return nullptr;
 }
 
+// The first client header whose name has '_' (refused under server.headers.underscores:
+// reject); empty when none has.
+std::string_view underscored_header(const RequestContext& ctx) {
+  for (const auto& [name, value] : ctx.headers) {
+    if (name.find('_') != std::string_view::npos) return name;
+  }
+  return {};
+}
+
 std::string server_timing(const RequestContext& ctx) {
   std::string out;
   auto add = [&](std::string_view name, std::chrono::microseconds d) {
@@ -303,6 +312,18 @@ class Session {
                            version, false);
       complete(ctx);
       co_return false;
+    }
+    if (settings().underscore_headers == proxy::UnderscoreHeaders::Reject) {
+      if (auto name = underscored_header(ctx); !name.empty()) {
+        const bool keep = keep_alive && !has_body;
+        const bool written = co_await reply_local(
+            ctx,
+            Verdict::reject(Reason::InvalidHeader,
+                            "header names with '_' are not accepted: " + std::string(name)),
+            version, keep);
+        complete(ctx);
+        co_return keep&& written;
+      }
     }
     if (auto builtin = builtin_response(ctx)) {
       co_await write_builtin(ctx, std::move(*builtin), version, keep_alive && !has_body);
@@ -392,7 +413,8 @@ class Session {
                                           rt_.stage_list,
                                           keep_alive,
                                           version,
-                                          settings().idle_timeout};
+                                          settings().idle_timeout,
+                                          settings().underscore_headers};
     auto result = co_await proxy::forward(request);
     bool keep = result.client_keep_alive && !result.error;
     if (result.error) {
