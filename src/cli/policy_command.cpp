@@ -128,13 +128,16 @@ int explain_policy(const ExplainOptions& o, std::ostream& out, std::ostream& err
   std::string upstream_model;
   std::string route_note = "none given: route rules not considered";
   if (o.path) {
-    auto target = route::normalize_target(*o.path);
-    if (!target) {
-      out << "decision: deny\nreason:   " << code(target.error().reason) << " (HTTP "
-          << status(target.error().reason) << "): " << target.error().detail << "\n";
+    const auto deny = [&out](const Error& e) {
+      out << "decision: deny\nreason:   " << code(e.reason) << " (HTTP " << status(e.reason)
+          << "): " << e.detail << "\n";
       return 0;
-    }
-    const route::Route* route = route::match(config->routes, target->path);
+    };
+    auto target = route::normalize_target(*o.path);
+    if (!target) return deny(target.error());
+    auto matched = route::match_target(config->routes, *target);
+    if (!matched) return deny(matched.error());
+    const route::Route* route = *matched;
     if (route == nullptr) {
       out << "decision: deny\nreason:   no_route (HTTP 404): no route matches " << target->path
           << "\n";

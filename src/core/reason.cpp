@@ -26,6 +26,7 @@ constexpr std::array kReasons = {
     std::pair{Reason::MethodNotAllowed, ReasonInfo{"method_not_allowed", 405}},
     std::pair{Reason::InvalidPath, ReasonInfo{"invalid_path", 400}},
     std::pair{Reason::BadRequest, ReasonInfo{"bad_request", 400}},
+    std::pair{Reason::InvalidHeader, ReasonInfo{"invalid_header", 400}},
     std::pair{Reason::HeaderTooLarge, ReasonInfo{"header_too_large", 431}},
     std::pair{Reason::UriTooLong, ReasonInfo{"uri_too_long", 414}},
     std::pair{Reason::BodyTooLarge, ReasonInfo{"body_too_large", 413}},

@@ -32,6 +32,7 @@ enum class Reason {
   MethodNotAllowed,      // 405
   InvalidPath,           // 400: escapes its route or has encoded slashes
   BadRequest,            // 400: unparseable HTTP
+  InvalidHeader,         // 400: a header name server.headers.underscores refuses
   HeaderTooLarge,        // 431
   UriTooLong,            // 414
   BodyTooLarge,          // 413

@@ -1,29 +1,41 @@
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/string.hpp>
 
+#include "core/json_members.hpp"
 #include "proxy/proxy.hpp"
 
 namespace gw::proxy {
 
 namespace json = boost::json;
 
-bool inject_user_into_body(RequestContext& ctx) {
+Result<bool> inject_user_into_body(RequestContext& ctx) {
   if (!ctx.identity || !ctx.route || !ctx.model || !ctx.body_buffered) return false;
   const auto kind = ctx.route->kind;
   if (kind != ApiKind::OpenAI && kind != ApiKind::Anthropic) return false;
-  boost::system::error_code ec;
-  auto value = json::parse(ctx.body, ec);
-  if (ec || !value.is_object()) return false;
-  auto& object = value.get_object();
+  auto layout = locate_members(ctx.body);
+  if (!layout) return layout.error();
+  // Only the member the gateway sets changes: every other byte (numbers such as 0.2,
+  // escapes, whitespace, key order) reaches the upstream as the client sent it.
+  const std::string user = json::serialize(json::string(ctx.identity->user_id));
   if (kind == ApiKind::OpenAI) {
     // The provider's own audit trail names the verified user, whatever the client sent.
-    object["user"] = ctx.identity->user_id;
+    if (auto set = set_member(ctx.body, *layout, "user", user); !set) return set.error();
   } else {
-    auto& metadata = object["metadata"];
-    if (!metadata.is_object()) metadata = json::object();
-    metadata.get_object()["user_id"] = ctx.identity->user_id;
+    auto metadata = find_member(*layout, "metadata");
+    if (!metadata) return metadata.error();
+    const JsonMember* member = *metadata;
+    if (member != nullptr && ctx.body[member->value_begin] == '{') {
+      auto inner = locate_members_at(ctx.body, member->value_begin);
+      if (!inner) return inner.error();
+      if (auto set = set_member(ctx.body, *inner, "user_id", user); !set) return set.error();
+    } else {
+      // Absent, or not an object (null, a string ...): an object with only the user.
+      if (auto set = set_member(ctx.body, *layout, "metadata", "{\"user_id\":" + user + "}");
+          !set) {
+        return set.error();
+      }
+    }
   }
-  ctx.body = json::serialize(value);
   ctx.body_modified = true;
   return true;
 }

@@ -36,12 +36,13 @@ struct Framing {
 };
 
 // Upstream request headers: client headers minus hop-by-hop, Host, Authorization, identity
-// headers (every case, every copy) and forwarding headers; then the verified identity, the
-// upstream credential, the assertion, X-Request-Id and X-Forwarded-*. Appended to `out` as
+// headers and forwarding headers (every case, every copy, '_' spellings too); then the verified
+// identity, the upstream credential, the assertion, X-Request-Id and X-Forwarded-*. Other client
+// names with '_' pass or are dropped as `underscores` says. Appended to `out` as
 // "Name: value\r\n" lines.
 void build_upstream_headers(const RequestContext& ctx, const UpstreamConfig& up,
-                            const IdentityHeaderNames& names, std::string_view assertion,
-                            std::string& out);
+                            const IdentityHeaderNames& names, UnderscoreHeaders underscores,
+                            std::string_view assertion, std::string& out);
 // Response header lines minus hop-by-hop and framing fields (the gateway frames its own
 // response), and minus Content-Encoding when the gateway decoded the body; appended to `out`.
 void copy_response_headers(std::span<const http::ResponseField> in, std::string& out,
@@ -54,8 +55,8 @@ void write_identity_headers(const Identity& id, const IdentityHeaderNames& names
 
 // The whole request head sent upstream: request line, build_upstream_headers, framing.
 void write_upstream_head(const RequestContext& ctx, const UpstreamConfig& up,
-                         const IdentityHeaderNames& names, std::string_view assertion,
-                         const Framing& framing, std::string& out);
+                         const IdentityHeaderNames& names, UnderscoreHeaders underscores,
+                         std::string_view assertion, const Framing& framing, std::string& out);
 
 struct ResponseHeadSpec {
   unsigned version = 11;  // the client's
@@ -94,6 +95,7 @@ struct ForwardRequest {
   bool client_keep_alive = true;
   unsigned client_version = 11;
   std::chrono::milliseconds client_timeout{60000};
+  UnderscoreHeaders underscore_headers = UnderscoreHeaders::Pass;  // server.headers.underscores
 };
 
 namespace detail {
@@ -197,7 +199,12 @@ class Forwarder {
           make_error(Reason::Internal, "route names an unknown upstream", Origin::Internal);
       co_return result_;
     }
-    if (ctx.body_buffered) inject_user_into_body(ctx);
+    if (ctx.body_buffered) {
+      if (auto injected = inject_user_into_body(ctx); !injected) {
+        result_.error = injected.error();
+        co_return result_;
+      }
+    }
     std::string assertion;
     if (!up_->assertion.header.empty()) {
       auto signed_assertion = r_.proxy.sign_assertion(ctx, *up_);
@@ -266,7 +273,8 @@ class Forwarder {
     }
     request_chunked_ = framing.kind == Framing::Kind::Chunked;
     head_.reserve(1024);
-    write_upstream_head(ctx, *up_, r_.proxy.config().headers, assertion, framing, head_);
+    write_upstream_head(ctx, *up_, r_.proxy.config().headers, r_.underscore_headers, assertion,
+                        framing, head_);
   }
 
   // Sends the request and reads the upstream's response head.

@@ -12,18 +12,41 @@ namespace {
 
 constexpr std::size_t kMaxKnownName = 24;
 
-// Lowercases `name` into `buf` when it is short enough to be one of the names below.
-std::string_view lower_into(std::string_view name, std::array<char, kMaxKnownName>& buf) {
-  if (name.size() > buf.size()) return {};
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    const char c = name[i];
-    buf[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  }
-  return {buf.data(), name.size()};
+// Header names as backends compare them: ASCII case folded, and '_' taken as '-', since CGI,
+// WSGI, Rack and PHP turn both X-User-Id and X_User_Id into HTTP_X_USER_ID.
+constexpr char fold(char c) noexcept {
+  if (c >= 'A' && c <= 'Z') return static_cast<char>(c - 'A' + 'a');
+  return c == '_' ? '-' : c;
 }
 
-bool starts_with_i(std::string_view s, std::string_view lower_prefix) {
-  return s.size() >= lower_prefix.size() && iequals(s.substr(0, lower_prefix.size()), lower_prefix);
+bool same_name(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (fold(a[i]) != fold(b[i])) return false;
+  }
+  return true;
+}
+
+bool starts_with_name(std::string_view s, std::string_view folded_prefix) noexcept {
+  return s.size() >= folded_prefix.size() &&
+         same_name(s.substr(0, folded_prefix.size()), folded_prefix);
+}
+
+// Folds `name` into `buf` when it is short enough to be one of the names below (empty
+// otherwise), and tells whether it has an underscore, in the same pass.
+std::string_view fold_into(std::string_view name, std::array<char, kMaxKnownName>& buf,
+                           bool& has_underscore) {
+  if (name.size() > buf.size()) {
+    has_underscore = name.find('_') != std::string_view::npos;
+    return {};
+  }
+  bool underscore = false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    underscore = underscore || name[i] == '_';
+    buf[i] = fold(name[i]);
+  }
+  has_underscore = underscore;
+  return {buf.data(), name.size()};
 }
 
 // RFC 9110 7.6.1: connection-specific fields.
@@ -59,7 +82,7 @@ class ConnectionOptions {
 
   bool names(std::string_view field) const noexcept {
     for (std::string_view name : names_) {
-      if (iequals(field, name)) return true;
+      if (same_name(field, name)) return true;
     }
     return false;
   }
@@ -71,12 +94,12 @@ class ConnectionOptions {
 bool is_identity_header(std::string_view name, const IdentityHeaderNames& names) {
   for (const auto* n :
        {&names.user_id, &names.email, &names.roles, &names.scopes, &names.tenant, &names.team}) {
-    if (iequals(name, *n)) return true;
+    if (same_name(name, *n)) return true;
   }
   // The default assertion header too: a client must not hand a backend a forged assertion
   // on a route that does not sign one.
-  return starts_with_i(name, "x-user-") || starts_with_i(name, "x-tenant-") ||
-         starts_with_i(name, "x-team-") || iequals(name, "x-gateway-assertion");
+  return starts_with_name(name, "x-user-") || starts_with_name(name, "x-tenant-") ||
+         starts_with_name(name, "x-team-") || same_name(name, "x-gateway-assertion");
 }
 
 void add_field(std::string& out, std::string_view name, std::string_view value) {
@@ -170,8 +193,8 @@ void write_identity_headers(const Identity& id, const IdentityHeaderNames& names
 }
 
 void build_upstream_headers(const RequestContext& ctx, const UpstreamConfig& up,
-                            const IdentityHeaderNames& names, std::string_view assertion,
-                            std::string& out) {
+                            const IdentityHeaderNames& names, UnderscoreHeaders underscores,
+                            std::string_view assertion, std::string& out) {
   ConnectionOptions listed;
   for (const auto& [name, value] : ctx.headers) {
     if (iequals(name, "connection")) listed.add(value);
@@ -179,9 +202,12 @@ void build_upstream_headers(const RequestContext& ctx, const UpstreamConfig& up,
   std::string forwarded_for;
   std::array<char, kMaxKnownName> buf;
   for (const auto& [name, value] : ctx.headers) {
-    const std::string_view lower = lower_into(name, buf);
-    if (!lower.empty() && (is_hop_by_hop(lower) || is_replaced_by_gateway(lower))) {
-      if (lower == "x-forwarded-for") {
+    // Every comparison below folds '_' into '-': a name the gateway strips or sets is
+    // dropped in every spelling, whatever `underscores` says.
+    bool has_underscore = false;
+    const std::string_view folded = fold_into(name, buf, has_underscore);
+    if (!folded.empty() && (is_hop_by_hop(folded) || is_replaced_by_gateway(folded))) {
+      if (folded == "x-forwarded-for" && !has_underscore) {
         if (!forwarded_for.empty()) forwarded_for += ", ";
         forwarded_for += trim(value);
       }
@@ -189,8 +215,10 @@ void build_upstream_headers(const RequestContext& ctx, const UpstreamConfig& up,
     }
     if (listed.names(name)) continue;
     if (is_identity_header(name, names)) continue;
-    if (!up.credential_header.empty() && iequals(name, up.credential_header)) continue;
-    if (!up.assertion.header.empty() && iequals(name, up.assertion.header)) continue;
+    if (!up.credential_header.empty() && same_name(name, up.credential_header)) continue;
+    if (!up.assertion.header.empty() && same_name(name, up.assertion.header)) continue;
+    // Reject never gets here (the server refused the request); dropping is its safe reading.
+    if (has_underscore && underscores != UnderscoreHeaders::Pass) continue;
     add_field(out, name, value);
   }
 
@@ -244,13 +272,13 @@ void copy_response_headers(std::span<const http::ResponseField> in, std::string&
 }
 
 void write_upstream_head(const RequestContext& ctx, const UpstreamConfig& up,
-                         const IdentityHeaderNames& names, std::string_view assertion,
-                         const Framing& framing, std::string& out) {
+                         const IdentityHeaderNames& names, UnderscoreHeaders underscores,
+                         std::string_view assertion, const Framing& framing, std::string& out) {
   out.append(ctx.method).append(" ");
   const std::string_view target = ctx.route->upstream_target;
   if (up.endpoint.base_path.empty() && (target.empty() || target.front() != '/')) out += '/';
   out.append(up.endpoint.base_path).append(target).append(" HTTP/1.1\r\n");
-  build_upstream_headers(ctx, up, names, assertion, out);
+  build_upstream_headers(ctx, up, names, underscores, assertion, out);
   add_framing(out, framing);
   out.append("\r\n");
 }

@@ -31,6 +31,15 @@ struct IdentityHeaderNames {
   std::string team = "X-Team-Id";
 };
 
+// What happens to a client header whose name has '_' (server.headers.underscores). Names
+// that equal a header the gateway strips or sets, with '_' taken as '-', are dropped
+// whatever this says.
+enum class UnderscoreHeaders {
+  Pass,    // forwarded as sent
+  Drop,    // removed
+  Reject,  // the request is refused (400 invalid_header)
+};
+
 struct IdentityAssertion {
   std::string header;  // empty = off
   std::chrono::seconds ttl{60};
@@ -103,8 +112,10 @@ class UpstreamPool {
 };
 
 // Rewrites a JSON request body for the upstream: OpenAI `user` and Anthropic
-// `metadata.user_id` set to the verified user id. Returns false when the body was not changed.
-bool inject_user_into_body(RequestContext& ctx);
+// `metadata.user_id` set to the verified user id, every other byte kept as sent. False when
+// the body is not one to change; an invalid_json error when the member (or `metadata`) appears
+// more than once, since backends differ on which copy they read.
+Result<bool> inject_user_into_body(RequestContext& ctx);
 
 // Reads token usage from an OpenAI/Anthropic JSON body or SSE stream as it passes (decoded).
 // What the upstream reported wins; an answer that ended before reporting it (client gone,

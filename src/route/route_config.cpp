@@ -32,7 +32,8 @@ RouteConfig parse_config(config::Map& root, const std::vector<std::string>& upst
     if (!prefix.empty()) {
       auto normalized = normalize_target(prefix);
       if (prefix.front() != '/' || !normalized || !normalized->query.empty() ||
-          normalized->had_dot_segments) {
+          normalized->had_dot_segments || !normalized->strict_problem.empty() ||
+          !normalized->path_without_params.empty()) {
         item.problem("prefix", "expected an absolute path such as /v1, got \"" + prefix + "\"");
       } else {
         r.prefix = normalized->path;
@@ -57,6 +58,7 @@ RouteConfig parse_config(config::Map& root, const std::vector<std::string>& upst
     r.kind = *parse_kind(item.choice("kind", "generic", {"generic", "openai", "anthropic", "mcp"}));
     r.strip_prefix = item.boolean("strip_prefix", false);
     r.is_public = item.boolean("public", false);
+    r.is_path_strict = item.boolean("path_strict", true);
     r.resource = item.string("resource");
     if (!r.resource.empty()) {
       const std::string lower = to_lower(r.resource);
@@ -100,6 +102,29 @@ const Route* match(const RouteConfig& config, std::string_view path) {
     if (path.size() == r.prefix.size() || path[r.prefix.size()] == '/') return &r;
   }
   return nullptr;
+}
+
+Result<const Route*> match_target(const RouteConfig& config, const NormalizedTarget& target) {
+  const Route* route = match(config, target.path);
+  // A path whose dot segments moved it out of the route it was written under is refused,
+  // not silently re-routed.
+  if (target.had_dot_segments) {
+    const Route* written_under = match(config, target.raw_path);
+    if (written_under != nullptr && written_under != route) {
+      return make_error(Reason::InvalidPath,
+                        "the path escapes the prefix of route " + written_under->name);
+    }
+  }
+  // A backend that strips ;parameters reads /admin;x/y as /admin/y: both readings must select
+  // the same route.
+  if (!target.path_without_params.empty() && match(config, target.path_without_params) != route) {
+    return make_error(Reason::InvalidPath,
+                      "the path's ;parameters move it to another route once removed");
+  }
+  if (!target.strict_problem.empty() && (route == nullptr || route->is_path_strict)) {
+    return make_error(Reason::InvalidPath, std::string(target.strict_problem));
+  }
+  return route;
 }
 
 }  // namespace gw::route

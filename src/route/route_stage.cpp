@@ -18,18 +18,11 @@ class MatchStage final : public Stage {
   Verdict decide(RequestContext& ctx) const {
     auto target = normalize_target(ctx.target);
     if (!target) return Verdict::reject(target.error().reason, target.error().detail);
+    auto matched = match_target(*config_, *target);
     ctx.path = std::move(target->path);
     ctx.query = std::move(target->query);
-    const Route* route = match(*config_, ctx.path);
-    // A path whose dot segments moved it out of the route it was written under is refused,
-    // not silently re-routed.
-    if (target->had_dot_segments) {
-      const Route* written_under = match(*config_, target->raw_path);
-      if (written_under != nullptr && written_under != route) {
-        return Verdict::reject(Reason::InvalidPath,
-                               "the path escapes the prefix of route " + written_under->name);
-      }
-    }
+    if (!matched) return Verdict::reject(matched.error().reason, matched.error().detail);
+    const Route* route = *matched;
     if (route == nullptr) return Verdict::reject(Reason::NoRoute, "no route for " + ctx.path);
     if (!route->methods.empty() && std::find(route->methods.begin(), route->methods.end(),
                                              ctx.method) == route->methods.end()) {

@@ -1,7 +1,9 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/string.hpp>
 #include <boost/json/value.hpp>
 
+#include "core/json_members.hpp"
 #include "route/route.hpp"
 
 namespace gw::route {
@@ -70,8 +72,12 @@ Result<void> sniff_model(const Route& route, RequestContext& ctx) {
     m.upstream_model = alias->second.model;
     if (!alias->second.upstream.empty()) ctx.route->upstream = alias->second.upstream;
     if (m.upstream_model != m.model) {
-      (*object)["model"] = m.upstream_model;
-      ctx.body = json::serialize(*parsed);
+      // Only the model changes: every other byte reaches the upstream as the client sent it.
+      auto layout = locate_members(ctx.body);
+      if (!layout) return layout.error();
+      auto set =
+          set_member(ctx.body, *layout, "model", json::serialize(json::string(m.upstream_model)));
+      if (!set) return set.error();
       ctx.body_modified = true;
     }
   }

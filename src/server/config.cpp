@@ -48,6 +48,13 @@ void read_server(config::Map& root, ServerSettings& s, const std::string& base_d
     s.drain_timeout = t->duration("drain", s.drain_timeout);
     t->check_unknown_keys();
   }
+  if (auto headers = m->map("headers")) {
+    const auto underscores = headers->choice("underscores", "pass", {"pass", "drop", "reject"});
+    s.underscore_headers = underscores == "drop"     ? proxy::UnderscoreHeaders::Drop
+                           : underscores == "reject" ? proxy::UnderscoreHeaders::Reject
+                                                     : proxy::UnderscoreHeaders::Pass;
+    headers->check_unknown_keys();
+  }
   s.server_timing = m->boolean("server_timing", false);
   s.public_url = m->string("public_url");
   if (!s.public_url.empty()) {

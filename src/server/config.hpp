@@ -44,6 +44,8 @@ struct ServerSettings {
   // Path of the decision endpoint for nginx auth_request / Envoy ext_authz / Traefik
   // ForwardAuth, e.g. /_gatewaystack/decide. Empty: off.
   std::string decision_endpoint;
+  // Client header names with '_': forwarded, dropped or refused (server.headers.underscores).
+  proxy::UnderscoreHeaders underscore_headers = proxy::UnderscoreHeaders::Pass;
 };
 
 struct AdminSettings {

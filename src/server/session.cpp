@@ -54,6 +54,15 @@ std::string error_body(Reason reason, std::string_view detail) {
   return json::serialize(body);
 }
 
+// The first client header whose name has '_' (refused under server.headers.underscores:
+// reject); empty when none has.
+std::string_view underscored_header(const RequestContext& ctx) {
+  for (const auto& [name, value] : ctx.headers) {
+    if (name.find('_') != std::string_view::npos) return name;
+  }
+  return {};
+}
+
 // What the session keeps of the current request's head once the context holds the rest.
 struct RequestShape {
   unsigned version = 11;
@@ -136,6 +145,15 @@ class Session final : private BodyReader {
           exchange, Verdict::reject(Reason::UriTooLong, "the request-target is too long"), shape,
           false);
     }
+    if (settings().underscore_headers == proxy::UnderscoreHeaders::Reject) {
+      if (auto name = underscored_header(ctx); !name.empty()) {
+        co_return co_await reply(
+            exchange,
+            Verdict::reject(Reason::InvalidHeader,
+                            "header names with '_' are not accepted: " + std::string(name)),
+            shape, keep_unread);
+      }
+    }
     if (auto builtin = builtin_response(ctx)) {
       co_return co_await write_builtin(exchange, std::move(*builtin), shape, keep_unread);
     }
@@ -188,7 +206,8 @@ class Session final : private BodyReader {
                                           exchange,
                                           shape.keep_alive,
                                           shape.version,
-                                          settings().idle_timeout};
+                                          settings().idle_timeout,
+                                          settings().underscore_headers};
     auto result = co_await proxy::forward(request);
     co_return co_await after_forward(exchange, ctx, shape, result, streamed.has_value());
   }

@@ -212,3 +212,138 @@ describe('routing, limits and upstream failures', () => {
     assert.equal(redirector.server.requests.length, 1);
   });
 });
+
+// A backend at its most lenient (Tomcat, Spring, Jetty, nginx, one that decodes twice): the paths
+// it could read a request line as. Decodes %XX once or twice and overlong UTF-8 to ASCII, reads
+// '\' as '/', strips ;parameters per segment (before or after decoding), resolves dot segments.
+// null when a reading climbs above the root.
+function lenientDecode(s) {
+  const bytes = [];
+  for (let i = 0; i < s.length; i++) {
+    const hex = /^[0-9a-fA-F]{2}$/.test(s.slice(i + 1, i + 3));
+    if (s[i] === '%' && hex) { bytes.push(parseInt(s.slice(i + 1, i + 3), 16)); i += 2; } else bytes.push(s.charCodeAt(i) & 0xff);
+  }
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i];
+    if ((c === 0xc0 || c === 0xc1) && i + 1 < bytes.length) { out += String.fromCharCode(((c & 0x1f) << 6) | (bytes[i + 1] & 0x3f)); i += 1; }
+    else if (c === 0xe0 && i + 2 < bytes.length && (bytes[i + 1] & 0xe0) === 0x80) { out += String.fromCharCode(((bytes[i + 1] & 0x3f) << 6) | (bytes[i + 2] & 0x3f)); i += 2; }
+    else out += String.fromCharCode(c);
+  }
+  return out;
+}
+const lenientSegments = (path) => path.replaceAll('\\', '/').split('/').slice(1);
+const stripParams = (segment) => segment.split(';')[0];
+function resolveDots(segments) {
+  const stack = [];
+  for (const seg of segments) {
+    if (seg === '.') continue;
+    if (seg === '..') { if (!stack.length) return null; stack.pop(); continue; }
+    stack.push(seg);
+  }
+  return `/${stack.join('/')}`;
+}
+function lenientReadings(path) {
+  const once = lenientDecode(path);
+  const readings = [once, lenientDecode(once)].map((d) => resolveDots(lenientSegments(d).map(stripParams)));
+  readings.push(resolveDots(lenientSegments(path).flatMap((raw) => lenientSegments(`/${lenientDecode(lenientDecode(stripParams(raw)))}`))));
+  return readings;
+}
+
+describe('path spellings that backends read differently', () => {
+  let idp; let backend; let gw; let token;
+
+  before(async () => {
+    idp = await startIdp();
+    backend = await startUpstream((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ url: req.url }));
+    });
+    gw = await startGateway(null, gatewayConfig({
+      idp,
+      upstreams: { backend: backend.url },
+      routes: [
+        { name: 'api', prefix: '/api', upstream: 'backend' },
+        { name: 'legacy', prefix: '/legacy', upstream: 'backend', path_strict: false },
+      ],
+    }));
+    token = await idp.token();
+  });
+  after(async () => {
+    const r = await gw?.stop();
+    await Promise.all([idp?.stop(), backend?.close()]);
+    if (r) assert.equal(r.code, 0, `gateway exit ${JSON.stringify(r)}\n${gw.tail()}`);
+  });
+
+  const send = (target) => rawRequest(gw.port, [
+    `GET ${target} HTTP/1.1`, `Host: 127.0.0.1:${gw.port}`, `Authorization: Bearer ${token}`,
+  ].join('\r\n'));
+
+  it('the lenient reading used below finds the escapes it is meant to find', () => {
+    for (const escape of ['/api/..;/admin', '/api/..%3B/admin', '/api/%252e%252e/admin', '/api/..%5Cadmin',
+      '/api/%C0%AE%C0%AE/admin', '/api/..%2Fadmin', '/api/..\\admin']) {
+      assert.ok(lenientReadings(escape).includes('/admin'), escape);
+    }
+  });
+
+  // Sent verbatim over a socket; each is refused (400 invalid_path, never forwarded) or forwarded
+  // as stated, and no lenient reading of what the backend receives leaves /api.
+  const cases = [
+    ['/api/..;/admin', 'refused'],
+    ['/api/..;x=1/admin', 'refused'],
+    ['/api/.;/x', 'refused'],
+    ['/api/%2e%2e;/admin', 'refused'],
+    ['/api/.%2e;jsessionid=1/admin', 'refused'],
+    ['/api/..%3B/admin', 'refused'],
+    ['/api/..%3b/admin', 'refused'],
+    ['/api;x/../../admin', 'refused'],
+    ['/api;jsessionid=1/x', 'refused'],
+    ['/api/a%2fb', 'refused'],
+    ['/api/..%2fadmin', 'refused'],
+    ['/api/a%5cb', 'refused'],
+    ['/api/..\\admin', 'refused'],
+    ['/api/%252e%252e/admin', 'refused'],
+    ['/api/%252f', 'refused'],
+    ['/api/%255c', 'refused'],
+    ['/api/%25%32%65%25%32%65/admin', 'refused'],
+    ['/api/%c0%ae%c0%ae/admin', 'refused'],
+    ['/api/%c0%af', 'refused'],
+    ['/api/%e0%80%ae%e0%80%ae/admin', 'refused'],
+    ['/api/../admin', 'refused'],
+    ['/api/%2e%2e/admin', 'refused'],
+    ['/api/%41%62c', '/api/Abc'],
+    ['/api/a/%2e%2e/b', '/api/b'],
+    ['/api/a%3bb/c%3Bd', '/api/a%3Bb/c%3Bd'],
+    ['/api/a%3bb/..%3Bc', 'refused'],
+    ['/api/a%3Fb%23c%2C', '/api/a%3Fb%23c%2C'],
+    ['/api/50%25off', '/api/50%25off'],
+    ['/api/a;v=1/b', '/api/a;v=1/b'],
+    ['/api/caf%c3%a9?q=1', '/api/caf%C3%A9?q=1'],
+    ['/legacy/..;/admin', '/legacy/..;/admin'],
+    ['/legacy/a%2fb', '/legacy/a%2Fb'],
+    ['/legacy/a\\b', '/legacy/a%5Cb'],
+  ];
+  for (const [target, expected] of cases) {
+    it(`${target}: ${expected === 'refused' ? '400 invalid_path' : `forwarded as ${expected}`}`, async () => {
+      const before = backend.server.requests.length;
+      const res = await send(target);
+      if (expected === 'refused') {
+        expectError(res, 400, 'invalid_path', gw);
+        assert.equal(backend.server.requests.length, before, 'a refused path reached the backend');
+        return;
+      }
+      expectStatus(res, 200, gw);
+      assert.equal(res.json.url, expected);
+    });
+  }
+
+  it('no lenient reading of a path the backend received for /api leaves /api', () => {
+    const forApi = backend.server.requests.filter(({ url }) => !url.startsWith('/legacy'));
+    assert.equal(forApi.length, cases.filter(([t, e]) => e !== 'refused' && t.startsWith('/api')).length);
+    for (const { url } of forApi) {
+      for (const reading of lenientReadings(url.split('?')[0])) {
+        assert.ok(reading === '/api' || reading?.startsWith('/api/'), `${url} read as ${reading}`);
+      }
+    }
+  });
+});

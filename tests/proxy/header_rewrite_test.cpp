@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include "core/strings.hpp"
 #include "proxy/forward.hpp"
 
@@ -56,6 +59,18 @@ std::vector<std::string> all(std::string_view head, std::string_view name) {
   return out;
 }
 
+// The lines of a serialised head.
+std::vector<std::string_view> split_lines(std::string_view head) {
+  std::vector<std::string_view> out;
+  while (!head.empty()) {
+    const auto eol = head.find("\r\n");
+    if (eol == std::string_view::npos) break;
+    out.push_back(head.substr(0, eol));
+    head.remove_prefix(eol + 2);
+  }
+  return out;
+}
+
 TEST(HeaderRewriteTest, SpoofedIdentityHeadersNeverReachTheUpstream) {
   auto ctx = context_with({{"x-user-id", "mallory"},
                            {"X-USER-ID", "mallory2"},
@@ -65,7 +80,7 @@ TEST(HeaderRewriteTest, SpoofedIdentityHeadersNeverReachTheUpstream) {
                            {"X-Gateway-Assertion", "forged.jwt.value"},
                            {"Accept", "application/json"}});
   std::string out;
-  build_upstream_headers(ctx, upstream(), IdentityHeaderNames{}, "", out);
+  build_upstream_headers(ctx, upstream(), IdentityHeaderNames{}, UnderscoreHeaders::Pass, "", out);
   EXPECT_EQ(all(out, "X-User-Id"), std::vector<std::string>{"alice_123"});
   EXPECT_EQ(all(out, "X-User-Role"), std::vector<std::string>{"doctor,admin"});
   EXPECT_EQ(all(out, "X-User-Scopes"), std::vector<std::string>{"medical:write calendar:read"});
@@ -81,7 +96,7 @@ TEST(HeaderRewriteTest, ClientCredentialsAreSwappedForTheUpstreams) {
                            {"authorization", "Bearer second"},
                            {"Proxy-Authorization", "Basic x"}});
   std::string out;
-  build_upstream_headers(ctx, upstream(), IdentityHeaderNames{}, "", out);
+  build_upstream_headers(ctx, upstream(), IdentityHeaderNames{}, UnderscoreHeaders::Pass, "", out);
   EXPECT_EQ(all(out, "Authorization"), std::vector<std::string>{"Bearer sk-provider"});
   EXPECT_TRUE(all(out, "Proxy-Authorization").empty());
 }
@@ -95,7 +110,7 @@ TEST(HeaderRewriteTest, HopByHopAndConnectionListedHeadersAreDropped) {
                            {"Host", "gateway.example"},
                            {"Content-Length", "12"}});
   std::string out;
-  build_upstream_headers(ctx, upstream(), IdentityHeaderNames{}, "", out);
+  build_upstream_headers(ctx, upstream(), IdentityHeaderNames{}, UnderscoreHeaders::Pass, "", out);
   for (auto name :
        {"Connection", "X-Secret-Hop", "Keep-Alive", "TE", "Upgrade", "Content-Length"}) {
     EXPECT_TRUE(all(out, name).empty()) << name;
@@ -109,7 +124,7 @@ TEST(HeaderRewriteTest, ForwardingHeadersAndRequestIdAreSet) {
                            {"X-Request-Id", "client-id"},
                            {"X-Forwarded-Proto", "https"}});
   std::string out;
-  build_upstream_headers(ctx, upstream(), IdentityHeaderNames{}, "", out);
+  build_upstream_headers(ctx, upstream(), IdentityHeaderNames{}, UnderscoreHeaders::Pass, "", out);
   EXPECT_EQ(all(out, "X-Forwarded-For"), std::vector<std::string>{"192.0.2.1, 10.1.2.3"});
   EXPECT_EQ(all(out, "X-Forwarded-Proto"), std::vector<std::string>{"http"});
   EXPECT_EQ(all(out, "X-Request-Id"), std::vector<std::string>{"rid-1"});
@@ -122,7 +137,7 @@ TEST(HeaderRewriteTest, ControlCharactersInClaimsCannotSplitHeaders) {
   id->email = "\x01\x7f";
   ctx.identity = id;
   std::string out;
-  build_upstream_headers(ctx, upstream(), IdentityHeaderNames{}, "", out);
+  build_upstream_headers(ctx, upstream(), IdentityHeaderNames{}, UnderscoreHeaders::Pass, "", out);
   EXPECT_EQ(all(out, "X-User-Id"), std::vector<std::string>{"aliceX-User-Role: admin"});
   EXPECT_TRUE(all(out, "X-User-Email").empty());
   EXPECT_EQ(all(out, "X-User-Role"), std::vector<std::string>{"doctor,admin"});
@@ -133,9 +148,217 @@ TEST(HeaderRewriteTest, ConfiguredHeaderNamesAreUsedAndStripped) {
   names.user_id = "X-Verified-Sub";
   auto ctx = context_with({{"x-verified-sub", "mallory"}});
   std::string out;
-  build_upstream_headers(ctx, upstream(), names, "", out);
+  build_upstream_headers(ctx, upstream(), names, UnderscoreHeaders::Pass, "", out);
   EXPECT_EQ(all(out, "X-Verified-Sub"), std::vector<std::string>{"alice_123"});
   EXPECT_TRUE(all(out, "X-User-Id").empty());
+}
+
+// Header names compared as CGI/WSGI/Rack/PHP backends do: case folded, '_' taken as '-'.
+std::string folded(std::string_view name) {
+  std::string out;
+  for (char c : name) out += c == '_' ? '-' : static_cast<char>(std::tolower(c));
+  return out;
+}
+
+// Names of every "Name: value" line in a serialised head, folded.
+std::vector<std::string> folded_names(std::string_view head) {
+  std::vector<std::string> out;
+  for (std::string_view line : split_lines(head)) {
+    out.push_back(folded(line.substr(0, line.find(':'))));
+  }
+  return out;
+}
+
+// Spellings of `name` a backend reads as `name`: every '-' as '_', each one '-' as '_', and
+// the case variants of each.
+std::vector<std::string> spellings(std::string_view name) {
+  std::vector<std::string> bases{std::string(name)};
+  std::string all_underscores(name);
+  std::replace(all_underscores.begin(), all_underscores.end(), '-', '_');
+  bases.push_back(all_underscores);
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    if (name[i] != '-') continue;
+    std::string one(name);
+    one[i] = '_';
+    bases.push_back(one);
+  }
+  std::vector<std::string> out;
+  for (const auto& base : bases) {
+    std::string lower = base, upper = base, mixed = base;
+    for (std::size_t i = 0; i < base.size(); ++i) {
+      lower[i] = static_cast<char>(std::tolower(base[i]));
+      upper[i] = static_cast<char>(std::toupper(base[i]));
+      mixed[i] = i % 2 ? lower[i] : upper[i];
+    }
+    for (const std::string& s : {base, lower, upper, mixed}) {
+      if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
+    }
+  }
+  return out;
+}
+
+// Every header the gateway strips or sets on the upstream request, with this test's
+// upstream (credential X-Api-Key, assertion X-Backend-Assertion) and default identity names.
+const std::vector<std::string_view> kProtected = {"Host",
+                                                  "Authorization",
+                                                  "Proxy-Authorization",
+                                                  "Content-Length",
+                                                  "Expect",
+                                                  "X-Request-Id",
+                                                  "Forwarded",
+                                                  "X-Forwarded-For",
+                                                  "X-Forwarded-Proto",
+                                                  "X-Forwarded-Host",
+                                                  "Connection",
+                                                  "Keep-Alive",
+                                                  "Proxy-Connection",
+                                                  "TE",
+                                                  "Trailer",
+                                                  "Upgrade",
+                                                  "Transfer-Encoding",
+                                                  "Proxy-Authenticate",
+                                                  "X-User-Id",
+                                                  "X-User-Email",
+                                                  "X-User-Role",
+                                                  "X-User-Scopes",
+                                                  "X-Tenant-Id",
+                                                  "X-Team-Id",
+                                                  "X-User-Anything",
+                                                  "X-Tenant-Region",
+                                                  "X-Team-Lead",
+                                                  "X-Gateway-Assertion",
+                                                  "X-Api-Key",
+                                                  "X-Backend-Assertion"};
+
+UpstreamConfig upstream_with_assertion() {
+  UpstreamConfig up = upstream();
+  up.credential_header = "X-Api-Key";
+  up.credential_value = "sk-provider";
+  up.assertion.header = "X-Backend-Assertion";
+  return up;
+}
+
+TEST(HeaderRewriteTest, ProtectedNamesInEverySpellingNeverReachTheUpstream) {
+  // Each spelling with '_' sent twice, under every mode: none may pass, since a backend
+  // reading HTTP_X_USER_ID would take it for the gateway's header.
+  std::vector<std::string> names;
+  for (auto name : kProtected) {
+    for (auto& spelling : spellings(name)) {
+      if (spelling.find('_') == std::string::npos) continue;
+      names.push_back(spelling);
+      names.push_back(spelling);
+    }
+  }
+  ASSERT_GT(names.size(), 200u);
+  std::vector<HeaderView> headers;
+  for (const auto& name : names) headers.emplace_back(name, "spoofed");
+  headers.emplace_back("X-Kept", "1");
+  const auto ctx = context_with(headers);
+  for (auto mode : {UnderscoreHeaders::Pass, UnderscoreHeaders::Drop, UnderscoreHeaders::Reject}) {
+    std::string out;
+    build_upstream_headers(ctx, upstream_with_assertion(), IdentityHeaderNames{}, mode,
+                           "signed.assertion", out);
+    EXPECT_EQ(out.find("spoofed"), std::string::npos) << out;
+    for (std::string_view line : split_lines(out)) {
+      EXPECT_EQ(line.substr(0, line.find(':')).find('_'), std::string_view::npos) << line;
+    }
+    EXPECT_EQ(all(out, "X-User-Id"), std::vector<std::string>{"alice_123"});
+    EXPECT_EQ(all(out, "X-Api-Key"), std::vector<std::string>{"sk-provider"});
+    EXPECT_EQ(all(out, "X-Backend-Assertion"), std::vector<std::string>{"signed.assertion"});
+    EXPECT_EQ(all(out, "X-Forwarded-For"), std::vector<std::string>{"10.1.2.3"});
+    EXPECT_EQ(all(out, "X-Kept"), std::vector<std::string>{"1"});
+    const auto got = folded_names(out);
+    EXPECT_EQ(std::count(got.begin(), got.end(), "x-user-id"), 1);
+    EXPECT_EQ(std::count(got.begin(), got.end(), "host"), 1);
+  }
+}
+
+TEST(HeaderRewriteTest, ProtectedNamesInEveryCaseAreReplacedNotDuplicated) {
+  // The same without '_': every case of every name, each twice.
+  std::vector<std::string> names;
+  for (auto name : kProtected) {
+    for (auto& spelling : spellings(name)) {
+      if (spelling.find('_') != std::string::npos) continue;
+      names.push_back(spelling);
+      names.push_back(spelling);
+    }
+  }
+  std::vector<HeaderView> headers;
+  for (const auto& name : names) {
+    // The client's X-Forwarded-For joins the chain and its Host becomes X-Forwarded-Host;
+    // everything else must vanish.
+    const std::string key = folded(name);
+    headers.emplace_back(name, key == "x-forwarded-for" ? "192.0.2.1"
+                               : key == "host"          ? "gateway.example"
+                                                        : "spoofed");
+  }
+  const auto ctx = context_with(headers);
+  std::string out;
+  build_upstream_headers(ctx, upstream_with_assertion(), IdentityHeaderNames{},
+                         UnderscoreHeaders::Pass, "signed.assertion", out);
+  EXPECT_EQ(out.find("spoofed"), std::string::npos) << out;
+  const auto got = folded_names(out);
+  for (auto name : {"x-user-id", "x-user-email", "x-user-role", "x-user-scopes", "x-tenant-id",
+                    "host", "x-api-key", "x-backend-assertion", "x-request-id", "x-forwarded-for",
+                    "x-forwarded-proto", "x-forwarded-host"}) {
+    EXPECT_EQ(std::count(got.begin(), got.end(), name), 1) << name << " in\n" << out;
+  }
+}
+
+TEST(HeaderRewriteTest, ConfiguredIdentityNamesAreStrippedInUnderscoreSpellings) {
+  IdentityHeaderNames names;
+  names.user_id = "X-Verified-Sub";
+  names.tenant = "Org_Id";  // a configured name with '_' protects its '-' spelling too
+  auto ctx = context_with({{"x_verified_sub", "mallory"},
+                           {"X-Verified_Sub", "mallory"},
+                           {"org-id", "other"},
+                           {"ORG_ID", "other"}});
+  std::string out;
+  build_upstream_headers(ctx, upstream(), names, UnderscoreHeaders::Pass, "", out);
+  EXPECT_EQ(out.find("mallory"), std::string::npos) << out;
+  EXPECT_EQ(out.find("other"), std::string::npos) << out;
+  EXPECT_EQ(all(out, "X-Verified-Sub"), std::vector<std::string>{"alice_123"});
+  EXPECT_EQ(all(out, "Org_Id"), std::vector<std::string>{"acme"});
+}
+
+TEST(HeaderRewriteTest, ConnectionListedNamesMatchInEitherSpelling) {
+  auto ctx = context_with({{"Connection", "x-secret-hop, X_Other_Hop"},
+                           {"X_Secret_Hop", "1"},
+                           {"x-secret_hop", "2"},
+                           {"X-Other-Hop", "3"},
+                           {"x_other_hop", "4"},
+                           {"X-Unlisted", "5"}});
+  for (auto mode : {UnderscoreHeaders::Pass, UnderscoreHeaders::Drop}) {
+    std::string out;
+    build_upstream_headers(ctx, upstream(), IdentityHeaderNames{}, mode, "", out);
+    const auto got = folded_names(out);
+    EXPECT_EQ(std::count(got.begin(), got.end(), "x-secret-hop"), 0) << out;
+    EXPECT_EQ(std::count(got.begin(), got.end(), "x-other-hop"), 0) << out;
+    EXPECT_EQ(all(out, "X-Unlisted"), std::vector<std::string>{"5"});
+  }
+}
+
+TEST(HeaderRewriteTest, OtherUnderscoreNamesPassOrAreDroppedAsConfigured) {
+  const auto ctx = context_with({{"X_Custom_Trace", "t1"},
+                                 {"api_version", "2"},
+                                 {"X-Plain", "p"},
+                                 {std::string_view("X_A_Name_Longer_Than_Twenty_Four"), "long"}});
+  std::string passed;
+  build_upstream_headers(ctx, upstream(), IdentityHeaderNames{}, UnderscoreHeaders::Pass, "",
+                         passed);
+  EXPECT_EQ(all(passed, "X_Custom_Trace"), std::vector<std::string>{"t1"});
+  EXPECT_EQ(all(passed, "api_version"), std::vector<std::string>{"2"});
+  EXPECT_EQ(all(passed, "X_A_Name_Longer_Than_Twenty_Four"), std::vector<std::string>{"long"});
+  EXPECT_EQ(all(passed, "X-Plain"), std::vector<std::string>{"p"});
+
+  for (auto mode : {UnderscoreHeaders::Drop, UnderscoreHeaders::Reject}) {
+    std::string out;
+    build_upstream_headers(ctx, upstream(), IdentityHeaderNames{}, mode, "", out);
+    EXPECT_TRUE(all(out, "X_Custom_Trace").empty()) << out;
+    EXPECT_TRUE(all(out, "api_version").empty()) << out;
+    EXPECT_TRUE(all(out, "X_A_Name_Longer_Than_Twenty_Four").empty()) << out;
+    EXPECT_EQ(all(out, "X-Plain"), std::vector<std::string>{"p"});
+  }
 }
 
 TEST(HeaderRewriteTest, ResponseHopByHopHeadersAreDropped) {
@@ -169,14 +392,14 @@ TEST(HeaderRewriteTest, RolesAndScopesAreJoinedTrimmedAndCleaned) {
   id->scopes = {"read", "write "};
   ctx.identity = id;
   std::string out;
-  build_upstream_headers(ctx, upstream(), IdentityHeaderNames{}, "", out);
+  build_upstream_headers(ctx, upstream(), IdentityHeaderNames{}, UnderscoreHeaders::Pass, "", out);
   EXPECT_EQ(all(out, "X-User-Role"), std::vector<std::string>{"doctor,nurse"});
   EXPECT_EQ(all(out, "X-User-Scopes"), std::vector<std::string>{"read write"});
 
   id->roles = {" "};
   id->scopes = {};
   out.clear();
-  build_upstream_headers(ctx, upstream(), IdentityHeaderNames{}, "", out);
+  build_upstream_headers(ctx, upstream(), IdentityHeaderNames{}, UnderscoreHeaders::Pass, "", out);
   EXPECT_TRUE(all(out, "X-User-Role").empty()) << out;
   EXPECT_TRUE(all(out, "X-User-Scopes").empty()) << out;
   EXPECT_EQ(all(out, "X-User-Id"), std::vector<std::string>{"alice_123"});
@@ -201,7 +424,8 @@ TEST(HeaderRewriteTest, UpstreamHeadCarriesTheTargetAndFraming) {
   route.upstream_target = "/chat/completions?x=1";
   ctx.route = route;
   std::string head;
-  write_upstream_head(ctx, upstream(), IdentityHeaderNames{}, "", Framing::sized(42), head);
+  write_upstream_head(ctx, upstream(), IdentityHeaderNames{}, UnderscoreHeaders::Pass, "",
+                      Framing::sized(42), head);
   auto req = parse_head<true>(head);
   EXPECT_EQ(req.method_string(), "POST");
   EXPECT_EQ(req.target(), "/base/chat/completions?x=1");
@@ -211,7 +435,8 @@ TEST(HeaderRewriteTest, UpstreamHeadCarriesTheTargetAndFraming) {
   EXPECT_EQ(req["X-User-Id"], "alice_123");
 
   head.clear();
-  write_upstream_head(ctx, upstream(), IdentityHeaderNames{}, "", Framing::chunked(), head);
+  write_upstream_head(ctx, upstream(), IdentityHeaderNames{}, UnderscoreHeaders::Pass, "",
+                      Framing::chunked(), head);
   EXPECT_TRUE(parse_head<true>(head).chunked());
 }
 

@@ -49,6 +49,27 @@ TEST(SniffBodyTest, AliasRewritesTheModelAndTheUpstream) {
   EXPECT_NE(ctx.body.find(R"("model":"gpt-4o")"), std::string::npos);
 }
 
+TEST(SniffBodyTest, AliasChangesOnlyTheModelValue) {
+  auto ctx = post("/v1/chat/completions",
+                  "{ \"temperature\":0.2, \"model\" : \"gpt-4-medical\" ,\"n\":1.0E+2,"
+                  "\"messages\":[{\"content\":\"caf\\u00e9\"}] }",
+                  ApiKind::OpenAI);
+  ASSERT_TRUE(sniff_body(openai_route(), ctx));
+  EXPECT_EQ(ctx.body,
+            "{ \"temperature\":0.2, \"model\" : \"gpt-4o\" ,\"n\":1.0E+2,"
+            "\"messages\":[{\"content\":\"caf\\u00e9\"}] }");
+}
+
+TEST(SniffBodyTest, AliasedModelNamedTwiceIsRefused) {
+  // The gateway reads the last copy; a backend reading the first must not get another model.
+  auto ctx = post("/v1/chat/completions",
+                  R"({"model":"gpt-4o-mini","m\u006fdel":"gpt-4-medical","messages":[]})",
+                  ApiKind::OpenAI);
+  auto sniffed = sniff_body(openai_route(), ctx);
+  ASSERT_FALSE(sniffed);
+  EXPECT_EQ(sniffed.error().reason, Reason::InvalidJson);
+}
+
 TEST(SniffBodyTest, MalformedJsonAndMissingModelAreDistinct) {
   auto bad = post("/v1/chat/completions", R"({"model":)", ApiKind::OpenAI);
   auto r1 = sniff_body(openai_route(), bad);

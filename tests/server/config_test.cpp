@@ -63,6 +63,46 @@ extra: 1
   EXPECT_NE(text.find(file + ":12: extra: unknown key"), std::string::npos) << text;
 }
 
+// kValid with `lines` added to its `server` section.
+std::string valid_with_server_lines(const std::string& lines) {
+  std::string yaml = kValid;
+  const std::string listen = "  listen: 127.0.0.1:0\n";
+  yaml.insert(yaml.find(listen) + listen.size(), lines);
+  return yaml;
+}
+
+TEST(ConfigTest, UnderscoreHeadersModeIsReadAndDefaultsToPass) {
+  config::Problems problems;
+  auto defaults = load_config(write_temp("gw-underscores-default.yaml", kValid), problems);
+  ASSERT_TRUE(defaults) << problems.format();
+  EXPECT_EQ(defaults->server.underscore_headers, proxy::UnderscoreHeaders::Pass);
+
+  for (const auto& [text, mode] : {std::pair{"pass", proxy::UnderscoreHeaders::Pass},
+                                   std::pair{"drop", proxy::UnderscoreHeaders::Drop},
+                                   std::pair{"reject", proxy::UnderscoreHeaders::Reject}}) {
+    const auto yaml =
+        valid_with_server_lines("  headers: {underscores: " + std::string(text) + "}\n");
+    config::Problems p;
+    auto config = load_config(write_temp("gw-underscores.yaml", yaml), p);
+    ASSERT_TRUE(config) << p.format();
+    EXPECT_EQ(config->server.underscore_headers, mode) << text;
+  }
+}
+
+TEST(ConfigTest, BadUnderscoreHeadersValueNamesFileKeyAndChoices) {
+  const auto file = write_temp("gw-underscores-bad.yaml",
+                               valid_with_server_lines("  headers:\n    underscores: allow\n"
+                                                       "    typo: 1\n"));
+  config::Problems problems(file);
+  EXPECT_FALSE(load_config(file, problems));
+  const auto text = problems.format();
+  EXPECT_NE(text.find(file + ":5: server.headers.underscores: expected one of pass, drop, reject; "
+                             "got \"allow\""),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(file + ":6: server.headers.typo: unknown key"), std::string::npos) << text;
+}
+
 TEST(ConfigTest, MissingFileIsAProblemNotACrash) {
   config::Problems problems("/nonexistent/gw.yaml");
   EXPECT_FALSE(load_config("/nonexistent/gw.yaml", problems));
