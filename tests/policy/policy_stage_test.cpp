@@ -246,7 +246,7 @@ constexpr const char* kToolsList =
 TEST_F(PolicyStageTest, ToolsListShowsOnlyToolsTheCallerMayCall) {
   auto ctx = mcp("tools/list", "", identity({}, {"calendar:read"}), "3");
   std::string body = kToolsList;
-  stage_->on_response_body(ctx, body);
+  ASSERT_TRUE(stage_->on_response_body(ctx, body));
   EXPECT_EQ(body, R"({"jsonrpc":"2.0","id":3,"result":{"tools":[{"name":"get_calendar",)"
                   R"("inputSchema":{}}],"nextCursor":"c2"}})");
   EXPECT_EQ(registry_.counter("gw_policy_tools_hidden_total", "").value(), 2u);
@@ -256,7 +256,7 @@ TEST_F(PolicyStageTest, ToolsListShowsOnlyToolsTheCallerMayCall) {
 TEST_F(PolicyStageTest, ToolsListOverEventStreamIsFiltered) {
   auto ctx = mcp("tools/list", "", identity({"admin"}, {}), "3");
   std::string body = std::string("event: message\nid: 1\ndata: ") + kToolsList + "\n\n";
-  stage_->on_response_body(ctx, body);
+  ASSERT_TRUE(stage_->on_response_body(ctx, body));
   EXPECT_EQ(body,
             "event: message\nid: 1\ndata: "
             R"({"jsonrpc":"2.0","id":3,"result":{"tools":[{"name":"admin_reset"}],)"
@@ -264,12 +264,13 @@ TEST_F(PolicyStageTest, ToolsListOverEventStreamIsFiltered) {
             "\n\n");
 }
 
-TEST_F(PolicyStageTest, UnparseableToolsListIsLeftUnchangedAndCounted) {
+// Fail closed: an answer the filter cannot read is refused, never passed on unfiltered.
+TEST_F(PolicyStageTest, UnparseableToolsListIsRefusedAndCounted) {
   auto ctx = mcp("tools/list", "", identity({}, {}), "3");
   std::string body = "{\"jsonrpc\":\"2.0\",\"result\":{\"tools\":[";
-  const std::string original = body;
-  stage_->on_response_body(ctx, body);
-  EXPECT_EQ(body, original);
+  auto result = stage_->on_response_body(ctx, body);
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().reason, Reason::UpstreamProtocolError);
   EXPECT_EQ(registry_.counter("gw_policy_tools_list_unparsed_total", "").value(), 1u);
 }
 
@@ -281,7 +282,7 @@ policy:
 )");
   auto ctx = mcp("tools/list", "", identity({}, {}), "3");
   std::string body = kToolsList;
-  stage_->on_response_body(ctx, body);
+  ASSERT_TRUE(stage_->on_response_body(ctx, body));
   EXPECT_EQ(body, kToolsList);
 }
 
