@@ -249,6 +249,26 @@ std::vector<std::string> sqlite_rows(const std::string& path, const std::string&
   return rows;
 }
 
+// The column mapping: a record whose fields all differ, read back column by column by name.
+TEST(SqliteSinkTest, EachFieldIsStoredInTheColumnOfItsName) {
+  test::TempDir dir;
+  auto sink = make_sqlite_sink(SqliteConfig{dir.file("a.sqlite")});
+  ASSERT_TRUE(sink->open("gw-1"));
+  const Entry distinct = test::entry_with_distinct_fields();
+  ASSERT_TRUE(sink->write(std::span<const Entry>(&distinct, 1)));
+  for (const Field& f : fields()) {
+    const std::string expected = f.number != nullptr ? std::to_string(test::distinct_number(f.id))
+                                                     : test::distinct_text(f.id);
+    EXPECT_EQ(
+        sqlite_rows(dir.file("a.sqlite"), "SELECT " + std::string(f.name) + " FROM audit_log"),
+        std::vector<std::string>{expected})
+        << f.name;
+  }
+  auto back = read_sqlite(dir.file("a.sqlite"));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(*back, std::vector<Entry>{distinct});
+}
+
 TEST(SqliteSinkTest, NewFilesHaveOnlyTheTimeIndexAndNoAutoincrementCounter) {
   test::TempDir dir;
   write_records(sqlite_config(dir), 3);

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "audit/record.hpp"
 #include "audit/sink.hpp"
 
 namespace gw::audit::test {
@@ -31,6 +32,25 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// A value for each field that no other field holds and that names its field: "<name>=value" for
+// text, for integers a large number built from the field's id (negative for every other field).
+inline std::string distinct_text(FieldId id) { return std::string(field(id).name) + "=value"; }
+inline std::int64_t distinct_number(FieldId id) {
+  const auto i = static_cast<std::int64_t>(field_index(id));
+  return (i % 2 ? -1 : 1) * ((i + 1) << 40 | (i + 1));
+}
+inline Entry entry_with_distinct_fields() {
+  Entry e;
+  for (const Field& f : fields()) {
+    if (f.number != nullptr) {
+      e.*f.number = distinct_number(f.id);
+    } else {
+      e.*f.text = distinct_text(f.id);
+    }
+  }
+  return e;
+}
 
 // An in-memory sink whose writes can be held back (gate closed) or made to fail.
 class FakeSink final : public Sink {
