@@ -66,11 +66,14 @@ static_assert([] {
   }
   return true;
 }());
-static_assert(kFieldCount <= 64, "PackedRecord keeps one bit per field in a 64-bit mask");
-
-constexpr std::size_t kMaxTextBytes = 0xffffffff;  // a PackedRecord's text, all fields
-
-constexpr bool is_text(FieldId id) noexcept { return kFields[field_index(id)].text != nullptr; }
+static_assert(kFieldCount <= 63, "PackedRecord keeps one bit per field in a 64-bit mask");
+// The header's list of integer fields is the table's.
+static_assert([] {
+  for (const Field& f : kFields) {
+    if (((kNumberFields & field_bit(f.id)) != 0) != (f.number != nullptr)) return false;
+  }
+  return true;
+}());
 
 std::int64_t micros(std::chrono::microseconds d) { return d.count(); }
 
@@ -309,29 +312,6 @@ void pack_request(const RequestContext& ctx, PackedRecord& out, std::int64_t sta
     out.set_text(chain, kNone);
   }
   assert(out.is_complete() && "pack_request sets every field exactly once");
-}
-
-void PackedRecord::set_text(FieldId id, std::string_view value) {
-  const std::size_t i = field_index(id);
-  assert(i < kFieldCount && is_text(id) && "set_text names a text field");
-  assert(!is_set(id) && "each field is set once");
-  if (i >= kFieldCount || !is_text(id)) return;
-  // Offset and length each fit in 32 bits; no request comes near 4 GiB of audited text.
-  if (value.size() > kMaxTextBytes - text_.size()) value = {};
-  ++set_calls_;
-  is_set_ |= std::uint64_t{1} << i;
-  values_[i] = static_cast<std::int64_t>(text_.size() << 32 | value.size());
-  text_.append(value);
-}
-
-void PackedRecord::set_number(FieldId id, std::int64_t value) noexcept {
-  const std::size_t i = field_index(id);
-  assert(i < kFieldCount && !is_text(id) && "set_number names an integer field");
-  assert(!is_set(id) && "each field is set once");
-  if (i >= kFieldCount || is_text(id)) return;
-  ++set_calls_;
-  is_set_ |= std::uint64_t{1} << i;
-  values_[i] = value;
 }
 
 void PackedRecord::pack(const Entry& entry) {

@@ -3,6 +3,7 @@
 #include <array>
 #include <bit>
 #include <boost/json/object.hpp>
+#include <cassert>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -106,6 +107,19 @@ enum class FieldId : std::uint8_t {
 inline constexpr std::size_t kFieldCount = static_cast<std::size_t>(FieldId::Hash) + 1;
 
 constexpr std::size_t field_index(FieldId id) noexcept { return static_cast<std::size_t>(id); }
+constexpr std::uint64_t field_bit(FieldId id) noexcept {
+  return std::uint64_t{1} << field_index(id);
+}
+
+// The integer fields (the rest are text); record.cpp checks this against the field table.
+inline constexpr std::uint64_t kNumberFields =
+    field_bit(FieldId::Seq) | field_bit(FieldId::TimeMs) | field_bit(FieldId::Status) |
+    field_bit(FieldId::InputTokens) | field_bit(FieldId::OutputTokens) |
+    field_bit(FieldId::CostMicroUsd) | field_bit(FieldId::LatencyUs) |
+    field_bit(FieldId::UpstreamLatencyUs) | field_bit(FieldId::RequestBytes) |
+    field_bit(FieldId::ResponseBytes);
+inline constexpr std::uint64_t kAllFields = (std::uint64_t{1} << kFieldCount) - 1;
+inline constexpr std::uint64_t kTextFields = kAllFields & ~kNumberFields;
 
 // A record as the queue carries it from an I/O thread to the writer: the text fields' bytes back
 // to back in one buffer, the integers beside them. Handing it to the writer's core moves a few
@@ -122,16 +136,33 @@ class PackedRecord {
     is_set_ = 0;
     set_calls_ = 0;
   }
-  // `id` must name a text field, not yet set since clear().
-  void set_text(FieldId id, std::string_view value);
-  // `id` must name an integer field, not yet set since clear().
-  void set_number(FieldId id, std::int64_t value) noexcept;
+  // `id` must name a text field, not yet set since clear(); a call that names an integer field
+  // is ignored (debug builds stop at it).
+  void set_text(FieldId id, std::string_view value) {
+    assert((field_bit(id) & kTextFields) != 0 && "set_text names a text field");
+    assert(!is_set(id) && "each field is set once");
+    if ((field_bit(id) & kTextFields) == 0) return;
+    // Offset and length each fit in 32 bits; no request comes near 4 GiB of audited text.
+    if (value.size() > kMaxTextBytes - text_.size()) value = {};
+    mark_set(id);
+    values_[field_index(id)] = static_cast<std::int64_t>(text_.size() << 32 | value.size());
+    text_.append(value);
+  }
+  // `id` must name an integer field, not yet set since clear(); a call that names a text field
+  // is ignored (debug builds stop at it).
+  void set_number(FieldId id, std::int64_t value) noexcept {
+    assert((field_bit(id) & kNumberFields) != 0 && "set_number names an integer field");
+    assert(!is_set(id) && "each field is set once");
+    if ((field_bit(id) & kNumberFields) == 0) return;
+    mark_set(id);
+    values_[field_index(id)] = value;
+  }
 
   // Fields set so far.
   std::size_t size() const noexcept { return static_cast<std::size_t>(std::popcount(is_set_)); }
-  bool is_set(FieldId id) const noexcept { return (is_set_ >> field_index(id)) & 1U; }
+  bool is_set(FieldId id) const noexcept { return (is_set_ & field_bit(id)) != 0; }
   // Every field set, each exactly once.
-  bool is_complete() const noexcept { return set_calls_ == kFieldCount && size() == kFieldCount; }
+  bool is_complete() const noexcept { return set_calls_ == kFieldCount && is_set_ == kAllFields; }
 
   void pack(const Entry& entry);
   // Assigns every field of `entry` (its strings keep their buffers); fields never set are empty
@@ -139,6 +170,13 @@ class PackedRecord {
   void unpack(Entry& entry) const;
 
  private:
+  static constexpr std::size_t kMaxTextBytes = 0xffffffff;  // all fields together
+
+  void mark_set(FieldId id) noexcept {
+    ++set_calls_;
+    is_set_ |= field_bit(id);
+  }
+
   std::string text_;
   // The integer, or where a text field's bytes are in text_ (offset << 32 | length).
   std::array<std::int64_t, kFieldCount> values_{};
