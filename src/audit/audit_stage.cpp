@@ -26,18 +26,21 @@ class AuditStage final : public Stage {
 
   // fail_closed: the response ends only once its record is durable in every sink.
   net::awaitable<void> on_finishing(RequestContext& ctx, const Completion& done) override {
-    if (log_->mode() != Mode::FailClosed || ctx.audit_state == 2 || ctx.builtin) co_return;
-    bool reserved = ctx.audit_state == 1;
-    ctx.audit_state = 2;
+    if (log_->mode() != Mode::FailClosed || ctx.audit_state == AuditState::Submitted ||
+        ctx.builtin) {
+      co_return;
+    }
+    bool reserved = ctx.audit_state == AuditState::Opened;
+    ctx.audit_state = AuditState::Submitted;
     co_await log_->impl().async_emplace(fill_for(ctx, done), reserved, net::use_awaitable);
   }
 
   // best_effort: hands the record over without waiting (final sizes and timings known).
   void on_complete(RequestContext& ctx, const Completion& done) noexcept override {
     // The gateway's own endpoints (health probes, JWKS, metrics) are not audited.
-    if (ctx.audit_state == 2 || ctx.builtin) return;
-    bool reserved = ctx.audit_state == 1 && log_->mode() == Mode::FailClosed;
-    ctx.audit_state = 2;
+    if (ctx.audit_state == AuditState::Submitted || ctx.builtin) return;
+    bool reserved = ctx.audit_state == AuditState::Opened && log_->mode() == Mode::FailClosed;
+    ctx.audit_state = AuditState::Submitted;
     try {
       log_->impl().emplace(fill_for(ctx, done), reserved);
     } catch (...) {
@@ -50,7 +53,7 @@ class AuditStage final : public Stage {
     if (log_->mode() == Mode::FailClosed && !log_->impl().try_reserve()) {
       return Verdict::reject(Reason::AuditUnavailable, "audit log unavailable");
     }
-    ctx.audit_state = 1;
+    ctx.audit_state = AuditState::Opened;
     return Verdict::proceed();
   }
 

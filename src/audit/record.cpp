@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <charconv>
 #include <cstring>
 #include <map>
@@ -13,51 +14,66 @@ namespace gw::audit {
 
 namespace {
 
-constexpr Field text(std::string_view name, std::string Entry::*member) {
-  return Field{name, member, nullptr};
+constexpr Field text(FieldId id, std::string_view name, std::string Entry::*member) {
+  return Field{id, name, member, nullptr};
 }
-constexpr Field number(std::string_view name, std::int64_t Entry::*member) {
-  return Field{name, nullptr, member};
+constexpr Field number(FieldId id, std::string_view name, std::int64_t Entry::*member) {
+  return Field{id, name, nullptr, member};
 }
 
 constexpr std::array kFields = {
-    text("instance_id", &Entry::instance_id),
-    number("seq", &Entry::seq),
-    text("kind", &Entry::kind),
-    number("time_ms", &Entry::time_ms),
-    text("request_id", &Entry::request_id),
-    text("user_id", &Entry::user_id),
-    text("email", &Entry::email),
-    text("tenant", &Entry::tenant),
-    text("team", &Entry::team),
-    text("client_address", &Entry::client_address),
-    text("user_agent", &Entry::user_agent),
-    text("method", &Entry::method),
-    text("route", &Entry::route),
-    text("path", &Entry::path),
-    text("model", &Entry::model),
-    text("mcp_method", &Entry::mcp_method),
-    text("mcp_tool", &Entry::mcp_tool),
-    text("upstream", &Entry::upstream),
-    text("decision", &Entry::decision),
-    text("reason", &Entry::reason),
-    number("status", &Entry::status),
-    number("input_tokens", &Entry::input_tokens),
-    number("output_tokens", &Entry::output_tokens),
-    number("cost_micro_usd", &Entry::cost_micro_usd),
-    number("latency_us", &Entry::latency_us),
-    number("upstream_latency_us", &Entry::upstream_latency_us),
-    number("request_bytes", &Entry::request_bytes),
-    number("response_bytes", &Entry::response_bytes),
-    text("pii", &Entry::pii),
-    text("checkpoint", &Entry::checkpoint),
-    text("key_id", &Entry::key_id),
-    text("signature", &Entry::signature),
-    text("prev_hash", &Entry::prev_hash),
-    text("hash", &Entry::hash),
+    text(FieldId::InstanceId, "instance_id", &Entry::instance_id),
+    number(FieldId::Seq, "seq", &Entry::seq),
+    text(FieldId::Kind, "kind", &Entry::kind),
+    number(FieldId::TimeMs, "time_ms", &Entry::time_ms),
+    text(FieldId::RequestId, "request_id", &Entry::request_id),
+    text(FieldId::UserId, "user_id", &Entry::user_id),
+    text(FieldId::Email, "email", &Entry::email),
+    text(FieldId::Tenant, "tenant", &Entry::tenant),
+    text(FieldId::Team, "team", &Entry::team),
+    text(FieldId::ClientAddress, "client_address", &Entry::client_address),
+    text(FieldId::UserAgent, "user_agent", &Entry::user_agent),
+    text(FieldId::Method, "method", &Entry::method),
+    text(FieldId::Route, "route", &Entry::route),
+    text(FieldId::Path, "path", &Entry::path),
+    text(FieldId::Model, "model", &Entry::model),
+    text(FieldId::McpMethod, "mcp_method", &Entry::mcp_method),
+    text(FieldId::McpTool, "mcp_tool", &Entry::mcp_tool),
+    text(FieldId::Upstream, "upstream", &Entry::upstream),
+    text(FieldId::Decision, "decision", &Entry::decision),
+    text(FieldId::Reason, "reason", &Entry::reason),
+    number(FieldId::Status, "status", &Entry::status),
+    number(FieldId::InputTokens, "input_tokens", &Entry::input_tokens),
+    number(FieldId::OutputTokens, "output_tokens", &Entry::output_tokens),
+    number(FieldId::CostMicroUsd, "cost_micro_usd", &Entry::cost_micro_usd),
+    number(FieldId::LatencyUs, "latency_us", &Entry::latency_us),
+    number(FieldId::UpstreamLatencyUs, "upstream_latency_us", &Entry::upstream_latency_us),
+    number(FieldId::RequestBytes, "request_bytes", &Entry::request_bytes),
+    number(FieldId::ResponseBytes, "response_bytes", &Entry::response_bytes),
+    text(FieldId::Pii, "pii", &Entry::pii),
+    text(FieldId::Checkpoint, "checkpoint", &Entry::checkpoint),
+    text(FieldId::KeyId, "key_id", &Entry::key_id),
+    text(FieldId::Signature, "signature", &Entry::signature),
+    text(FieldId::PrevHash, "prev_hash", &Entry::prev_hash),
+    text(FieldId::Hash, "hash", &Entry::hash),
 };
 
 static_assert(kFields.size() == kFieldCount);
+// The table is in FieldId order: field_index(id) finds a field's entry.
+static_assert([] {
+  for (std::size_t i = 0; i < kFields.size(); ++i) {
+    if (field_index(kFields[i].id) != i) return false;
+  }
+  return true;
+}());
+static_assert(kFieldCount <= 63, "PackedRecord keeps one bit per field in a 64-bit mask");
+// The header's list of integer fields is the table's.
+static_assert([] {
+  for (const Field& f : kFields) {
+    if (((kNumberFields & field_bit(f.id)) != 0) != (f.number != nullptr)) return false;
+  }
+  return true;
+}());
 
 std::int64_t micros(std::chrono::microseconds d) { return d.count(); }
 
@@ -107,6 +123,8 @@ char* put_decimal(char* p, std::int64_t value) {
 }  // namespace
 
 std::span<const Field> fields() noexcept { return kFields; }
+
+const Field& field(FieldId id) noexcept { return kFields[field_index(id)]; }
 
 std::string_view canonical_encoding(const Entry& entry, std::vector<char>& buffer) {
   // Written through a pointer into a buffer sized for the longest possible encoding (an integer
@@ -236,93 +254,88 @@ void fill_request_entry(const RequestContext& ctx, Entry& e) {
   record.unpack(e);
 }
 
-// Every field, in fields() order.
+// Every field, each by its id.
 void pack_request(const RequestContext& ctx, PackedRecord& out, std::int64_t status_if_unset,
                   Reason reason_if_unset) {
   static constexpr std::string_view kNone;
   out.clear();
-  out.add_text(kNone);  // instance_id (the writer's)
-  out.add_number(0);    // seq (the writer's)
-  out.add_text("request");
-  out.add_number(
-      std::chrono::duration_cast<std::chrono::milliseconds>(ctx.received_at.time_since_epoch())
-          .count());
-  out.add_text(ctx.request_id);
+  out.set_text(FieldId::InstanceId, kNone);  // the writer's
+  out.set_number(FieldId::Seq, 0);           // the writer's
+  out.set_text(FieldId::Kind, "request");
+  out.set_number(FieldId::TimeMs, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      ctx.received_at.time_since_epoch())
+                                      .count());
+  out.set_text(FieldId::RequestId, ctx.request_id);
   const Identity* id = ctx.identity.get();
-  out.add_text(id ? std::string_view(id->user_id) : kNone);
-  out.add_text(id ? std::string_view(id->email) : kNone);
-  out.add_text(id ? std::string_view(id->tenant) : kNone);
-  out.add_text(id ? std::string_view(id->team) : kNone);
-  out.add_text(ctx.client_address);
-  out.add_text(ctx.header("user-agent"));
-  out.add_text(ctx.method);
-  out.add_text(ctx.route ? std::string_view(ctx.route->name) : kNone);
+  out.set_text(FieldId::UserId, id ? std::string_view(id->user_id) : kNone);
+  out.set_text(FieldId::Email, id ? std::string_view(id->email) : kNone);
+  out.set_text(FieldId::Tenant, id ? std::string_view(id->tenant) : kNone);
+  out.set_text(FieldId::Team, id ? std::string_view(id->team) : kNone);
+  out.set_text(FieldId::ClientAddress, ctx.client_address);
+  out.set_text(FieldId::UserAgent, ctx.header("user-agent"));
+  out.set_text(FieldId::Method, ctx.method);
+  out.set_text(FieldId::Route, ctx.route ? std::string_view(ctx.route->name) : kNone);
   // Never the query string: it may carry secrets (api keys, signed URLs).
-  out.add_text(ctx.path.empty() ? std::string_view(ctx.target).substr(0, ctx.target.find('?'))
-                                : std::string_view(ctx.path));
-  out.add_text(ctx.model ? std::string_view(ctx.model->model) : kNone);
-  out.add_text(ctx.mcp ? std::string_view(ctx.mcp->method) : kNone);
-  out.add_text(ctx.mcp ? std::string_view(ctx.mcp->tool) : kNone);
-  out.add_text(ctx.route ? std::string_view(ctx.route->upstream) : kNone);
-  out.add_text(to_string(ctx.decision));
+  out.set_text(FieldId::Path, ctx.path.empty()
+                                  ? std::string_view(ctx.target).substr(0, ctx.target.find('?'))
+                                  : std::string_view(ctx.path));
+  out.set_text(FieldId::Model, ctx.model ? std::string_view(ctx.model->model) : kNone);
+  out.set_text(FieldId::McpMethod, ctx.mcp ? std::string_view(ctx.mcp->method) : kNone);
+  out.set_text(FieldId::McpTool, ctx.mcp ? std::string_view(ctx.mcp->tool) : kNone);
+  out.set_text(FieldId::Upstream, ctx.route ? std::string_view(ctx.route->upstream) : kNone);
+  out.set_text(FieldId::Decision, to_string(ctx.decision));
   Reason reason = ctx.reason != Reason::None ? ctx.reason : ctx.decision_reason;
   if (reason == Reason::None) reason = reason_if_unset;
-  out.add_text(reason != Reason::None ? code(reason) : kNone);
-  out.add_number(ctx.status != 0 ? ctx.status : status_if_unset);
-  out.add_number(ctx.usage.input_tokens);
-  out.add_number(ctx.usage.output_tokens);
-  out.add_number(static_cast<std::int64_t>(ctx.usage.cost_usd * 1e6 + 0.5));
+  out.set_text(FieldId::Reason, reason != Reason::None ? code(reason) : kNone);
+  out.set_number(FieldId::Status, ctx.status != 0 ? ctx.status : status_if_unset);
+  out.set_number(FieldId::InputTokens, ctx.usage.input_tokens);
+  out.set_number(FieldId::OutputTokens, ctx.usage.output_tokens);
+  out.set_number(FieldId::CostMicroUsd, static_cast<std::int64_t>(ctx.usage.cost_usd * 1e6 + 0.5));
   std::int64_t total = micros(ctx.timings.total);
   if (total == 0 && ctx.started != std::chrono::steady_clock::time_point{}) {
     total = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
                                                                   ctx.started)
                 .count();
   }
-  out.add_number(total);
-  out.add_number(micros(ctx.timings.upstream));
-  out.add_number(static_cast<std::int64_t>(ctx.body_bytes));
-  out.add_number(static_cast<std::int64_t>(ctx.response_bytes));
+  out.set_number(FieldId::LatencyUs, total);
+  out.set_number(FieldId::UpstreamLatencyUs, micros(ctx.timings.upstream));
+  out.set_number(FieldId::RequestBytes, static_cast<std::int64_t>(ctx.body_bytes));
+  out.set_number(FieldId::ResponseBytes, static_cast<std::int64_t>(ctx.response_bytes));
   if (ctx.pii_findings.empty()) {
-    out.add_text(kNone);
+    out.set_text(FieldId::Pii, kNone);
   } else {
-    out.add_text(encode_pii(ctx.pii_findings));
+    out.set_text(FieldId::Pii, encode_pii(ctx.pii_findings));
   }
-  for (int i = 0; i < 5; ++i)
-    out.add_text(kNone);  // checkpoint, key_id, signature, prev_hash, hash
-}
-
-void PackedRecord::add_text(std::string_view value) {
-  if (count_ == kFieldCount) return;
-  text_.append(value);
-  values_[count_++] = static_cast<std::int64_t>(text_.size());
+  // Checkpoint fields and the chain: the writer's.
+  for (FieldId chain : {FieldId::Checkpoint, FieldId::KeyId, FieldId::Signature, FieldId::PrevHash,
+                        FieldId::Hash}) {
+    out.set_text(chain, kNone);
+  }
+  assert(out.is_complete() && "pack_request sets every field exactly once");
 }
 
 void PackedRecord::pack(const Entry& entry) {
   clear();
   for (const Field& field : kFields) {
     if (field.number != nullptr) {
-      add_number(entry.*field.number);
+      set_number(field.id, entry.*field.number);
     } else {
-      add_text(entry.*field.text);
+      set_text(field.id, entry.*field.text);
     }
   }
 }
 
 void PackedRecord::unpack(Entry& entry) const {
-  std::size_t begin = 0;
-  for (std::size_t i = 0; i < kFields.size(); ++i) {
-    const Field& field = kFields[i];
+  for (const Field& field : kFields) {
+    const bool has_value = is_set(field.id);
+    const std::int64_t value = values_[field_index(field.id)];
     if (field.number != nullptr) {
-      entry.*field.number = i < count_ ? values_[i] : 0;
-      continue;
-    }
-    std::string& text = entry.*field.text;
-    if (i < count_) {
-      const auto end = static_cast<std::size_t>(values_[i]);
-      text.assign(text_.data() + begin, end - begin);
-      begin = end;
+      entry.*field.number = has_value ? value : 0;
+    } else if (has_value) {
+      const auto span = static_cast<std::uint64_t>(value);
+      (entry.*field.text).assign(text_.data() + (span >> 32), span & 0xffffffffU);
     } else {
-      text.clear();
+      (entry.*field.text).clear();
     }
   }
 }

@@ -79,6 +79,10 @@ struct PhaseTimings {
   }
 };
 
+// Where a request's audit record stands. Opened under fail_closed means a queue slot is reserved
+// for the record.
+enum class AuditState { NotOpened, Opened, Submitted };
+
 // Everything known about one request. Owned by the pipeline's coroutine frame for the whole
 // request; stages read what earlier stages wrote and fill their own slot. Never shared
 // between requests or threads.
@@ -126,8 +130,8 @@ struct RequestContext {
   bool upstream_reached = false;
   PhaseTimings timings;
 
-  // audit: 0 = not opened, 1 = opened (fail_closed: queue slot reserved), 2 = submitted
-  int audit_state = 0;
+  // audit
+  AuditState audit_state = AuditState::NotOpened;
 
   // Extra headers any stage wants on the client response (RateLimit-*, WWW-Authenticate...).
   std::vector<HeaderField> response_headers;

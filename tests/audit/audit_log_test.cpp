@@ -43,6 +43,15 @@ struct Fixture {
   }
 };
 
+// Runs `io` until it has no work left (every request spawned on it has finished); fails when
+// some request is still pending after kWaitLimit.
+[[nodiscard]] ::testing::AssertionResult run_until_idle(boost::asio::io_context& io) {
+  io.run_for(test::kWaitLimit);
+  if (io.stopped()) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "a request on the io_context was still pending after "
+                                       << test::kWaitLimit.count() << " s";
+}
+
 RequestContext context(const std::string& id) {
   RequestContext ctx;
   ctx.request_id = id;
@@ -78,12 +87,12 @@ TEST(AuditLogTest, FailClosedWaitsForDurabilityAndResumesOnRequestExecutor) {
   io.poll();
   EXPECT_TRUE(verdict_ok);
   // The writer is inside the sink write, which the gate holds: not durable yet.
-  test::wait_for(*f.state, [&] { return f.state->writes_entered > entered_before; });
+  ASSERT_TRUE(test::wait_for(*f.state, [&] { return f.state->writes_entered > entered_before; }));
   io.poll();
   EXPECT_FALSE(finished);
 
   test::set_gate(*f.state, true);
-  io.run();  // returns once the coroutine has completed
+  ASSERT_TRUE(run_until_idle(io));  // returns once the coroutine has completed
   EXPECT_TRUE(finished);
   EXPECT_EQ(resumed_on, std::this_thread::get_id());
   auto stored = f.stored();
@@ -107,7 +116,7 @@ TEST(AuditLogTest, FailClosedRejectsWhenTheQueueCannotTakeTheRecord) {
         v2 = co_await stage->on_request(second);  // none left
       },
       boost::asio::detached);
-  io.run();
+  ASSERT_TRUE(run_until_idle(io));
   EXPECT_TRUE(v1.proceeds());
   EXPECT_EQ(v2.reason, Reason::AuditUnavailable);
   EXPECT_EQ(status(v2.reason), 503);
@@ -162,7 +171,7 @@ TEST(AuditLogTest, FailClosedRejectsWhileASinkIsFailing) {
     f.state->fail = true;
   }
   f.log->impl().submit(make_request_entry(context("x")), false);
-  test::wait_for(*f.state, [&] { return f.state->failures > 0; });
+  ASSERT_TRUE(test::wait_for(*f.state, [&] { return f.state->failures > 0; }));
   // The writer marks the log unhealthy right after the failed write returns.
   bool rejected = false;
   for (int i = 0; i < 100000 && !rejected; ++i) {
@@ -188,7 +197,7 @@ TEST(AuditLogTest, BestEffortCountsDropsWhenQueueIsFull) {
   // A durability waiter makes the writer flush at once; it then blocks in the gated write.
   std::atomic<bool> durable{false};
   f.log->impl().submit(make_request_entry(context("r0")), false, [&](bool ok) { durable = ok; });
-  test::wait_for(*f.state, [&] { return f.state->writes_entered > entered_before; });
+  ASSERT_TRUE(test::wait_for(*f.state, [&] { return f.state->writes_entered > entered_before; }));
 
   EXPECT_TRUE(f.log->impl().submit(make_request_entry(context("r1")), false));
   EXPECT_TRUE(f.log->impl().submit(make_request_entry(context("r2")), false));
@@ -232,7 +241,7 @@ TEST(AuditLogTest, ReusedSlotsCarryNothingOverFromEarlierRecords) {
   for (std::size_t i = 0; i < requests.size(); ++i) {
     stage->on_complete(requests[i], Completion{200, Reason::None, true});
     // One record per batch, so that every batch reuses the slots of the ones before.
-    test::wait_for(*f.state, [&] { return f.state->stored.size() > stored; });
+    ASSERT_TRUE(test::wait_for(*f.state, [&] { return f.state->stored.size() > stored; }));
     stored = f.stored().size();
   }
   f.log->stop();
@@ -293,10 +302,10 @@ TEST(AuditLogTest, CheckpointIntervalUsesTheInjectedClock) {
   ASSERT_TRUE(log->start());
   std::atomic<int> done{0};
   log->impl().submit(make_request_entry(context("a")), false, [&](bool) { ++done; });
-  test::wait_for(*state, [&] { return state->stored.size() >= 2; });
+  ASSERT_TRUE(test::wait_for(*state, [&] { return state->stored.size() >= 2; }));
   clock->advance(std::chrono::seconds(11));
   log->impl().submit(make_request_entry(context("b")), false, [&](bool) { ++done; });
-  test::wait_for(*state, [&] { return state->stored.size() >= 4; });
+  ASSERT_TRUE(test::wait_for(*state, [&] { return state->stored.size() >= 4; }));
   {
     std::lock_guard lock(state->mutex);
     int periodic = 0;
@@ -307,8 +316,14 @@ TEST(AuditLogTest, CheckpointIntervalUsesTheInjectedClock) {
 }
 
 // Spins (no sleeping) until the writer is asleep waiting for work.
-void wait_until_writer_sleeps(AuditLog& log) {
-  while (!log.impl().writer_sleeping()) std::this_thread::yield();
+[[nodiscard]] ::testing::AssertionResult wait_until_writer_sleeps(AuditLog& log) {
+  return test::spin_until([&] { return log.impl().writer_sleeping(); }, "the writer sleeps");
+}
+
+// Spins until the writer has taken everything queued and sleeps.
+[[nodiscard]] ::testing::AssertionResult wait_until_queue_taken(AuditLog& log) {
+  return test::spin_until([&] { return log.queue_depth() == 0 && log.impl().writer_sleeping(); },
+                          "the writer has taken the queue and sleeps");
 }
 
 // best_effort: records that can wait for their batch do not wake the writer. The first record
@@ -328,13 +343,13 @@ TEST(AuditLogTest, BestEffortWakesTheWriterPerBatchNotPerRecord) {
   auto& batches_metric = Stats::global().batches("fake");
   const auto batches_before = batches_metric.value();
   ASSERT_TRUE(log->start());
-  wait_until_writer_sleeps(*log);
+  ASSERT_TRUE(wait_until_writer_sleeps(*log));
   const auto wakeups = log->impl().writer_wakeups();
 
   ASSERT_TRUE(log->impl().submit(make_request_entry(context("r1")), false));
   EXPECT_EQ(log->impl().writer_wakeups(), wakeups + 1);
   // The writer takes r1 into its batch and sleeps until the batch is full or due.
-  while (log->queue_depth() != 0 || !log->impl().writer_sleeping()) std::this_thread::yield();
+  ASSERT_TRUE(wait_until_queue_taken(*log));
 
   ASSERT_TRUE(log->impl().submit(make_request_entry(context("r2")), false));
   ASSERT_TRUE(log->impl().submit(make_request_entry(context("r3")), false));
@@ -347,7 +362,7 @@ TEST(AuditLogTest, BestEffortWakesTheWriterPerBatchNotPerRecord) {
 
   ASSERT_TRUE(log->impl().submit(make_request_entry(context("r4")), false));
   EXPECT_EQ(log->impl().writer_wakeups(), wakeups + 2);
-  test::wait_for(*state, [&] { return state->stored.size() == 5; });
+  ASSERT_TRUE(test::wait_for(*state, [&] { return state->stored.size() == 5; }));
   {
     std::lock_guard lock(state->mutex);
     EXPECT_EQ(state->batch_sizes, (std::vector<std::size_t>{1, 4}));
@@ -375,12 +390,12 @@ TEST(AuditLogTest, DurabilityWaiterWakesTheWriterAtOnce) {
   auto log = *AuditLog::create(config, std::move(sinks));
   ASSERT_TRUE(log->start());
   ASSERT_TRUE(log->impl().submit(make_request_entry(context("queued")), false));
-  while (log->queue_depth() != 0 || !log->impl().writer_sleeping()) std::this_thread::yield();
+  ASSERT_TRUE(wait_until_queue_taken(*log));
 
   std::atomic<bool> durable{false};
   ASSERT_TRUE(log->impl().submit(make_request_entry(context("waited")), false,
                                  [&](bool ok) { durable = ok; }));
-  test::wait_for(*state, [&] { return state->stored.size() == 3; });
+  ASSERT_TRUE(test::wait_for(*state, [&] { return state->stored.size() == 3; }));
   {
     // One commit carries the queued record and the waited one (group commit).
     std::lock_guard lock(state->mutex);
@@ -422,7 +437,7 @@ TEST(AuditLogTest, FailClosedCompletionsArePostedOncePerExecutorPerCommit) {
   // io_contexts.
   spawn(io_a, "a1");
   io_a.poll();
-  test::wait_for(*f.state, [&] { return f.state->writes_entered > entered_before; });
+  ASSERT_TRUE(test::wait_for(*f.state, [&] { return f.state->writes_entered > entered_before; }));
   spawn(io_a, "a2");
   spawn(io_a, "a3");
   spawn(io_b, "b1");
@@ -439,10 +454,13 @@ TEST(AuditLogTest, FailClosedCompletionsArePostedOncePerExecutorPerCommit) {
   std::thread::id b_thread;
   std::thread runner_b([&] {
     b_thread = std::this_thread::get_id();
-    io_b.run();
+    io_b.run_for(test::kWaitLimit);
   });
-  io_a.run();
+  const auto a_idle = run_until_idle(io_a);
   runner_b.join();
+  ASSERT_TRUE(a_idle);
+  ASSERT_TRUE(io_b.stopped()) << "a request on io_b was still pending after "
+                              << test::kWaitLimit.count() << " s";
 
   ASSERT_EQ(resumed_on.size(), 5u);
   for (const char* id : {"a1", "a2", "a3"}) EXPECT_EQ(resumed_on[id], std::this_thread::get_id());
@@ -469,7 +487,7 @@ TEST(AuditLogTest, DroppedRecordCompletesWithFalseOnTheHandlersExecutor) {
   f.log->impl().async_submit(make_request_entry(context("late")), false,
                              boost::asio::bind_executor(io, [&](bool ok) { durable = ok; }));
   EXPECT_FALSE(durable.has_value());
-  io.run();
+  ASSERT_TRUE(run_until_idle(io));
   ASSERT_TRUE(durable.has_value());
   EXPECT_FALSE(*durable);
   EXPECT_EQ(f.log->dropped(), 1u);
@@ -503,7 +521,7 @@ TEST(AuditLogTest, FailClosedWaitsForTheSyncNotJustTheCommit) {
   RequestContext ctx = context("req-1");
   std::atomic<bool> finished{false};
   spawn_request(io, *stage, ctx, finished);
-  test::wait_for(*f.state, [&] { return f.state->syncs_entered > syncs_before; });
+  ASSERT_TRUE(test::wait_for(*f.state, [&] { return f.state->syncs_entered > syncs_before; }));
   {
     std::lock_guard lock(f.state->mutex);
     ASSERT_EQ(f.state->stored.size(), 2u);  // committed: segment_start + the record
@@ -513,7 +531,7 @@ TEST(AuditLogTest, FailClosedWaitsForTheSyncNotJustTheCommit) {
   io.poll();
   EXPECT_FALSE(finished);
   test::set_sync_gate(*f.state, true);
-  io.run();
+  ASSERT_TRUE(run_until_idle(io));
   EXPECT_TRUE(finished);
   f.log->stop();
 }
@@ -530,18 +548,18 @@ TEST(AuditLogTest, WriterCommitsTheNextBatchWhileThePreviousIsSyncing) {
   RequestContext second = context("second");
   std::atomic<bool> first_done{false}, second_done{false};
   spawn_request(io, *stage, first, first_done);
-  test::wait_for(*f.state, [&] { return f.state->syncs_entered > syncs_before; });
+  ASSERT_TRUE(test::wait_for(*f.state, [&] { return f.state->syncs_entered > syncs_before; }));
   spawn_request(io, *stage, second, second_done);
   // Committed while the first sync is still held.
-  test::wait_for(*f.state, [&] {
+  ASSERT_TRUE(test::wait_for(*f.state, [&] {
     return !f.state->stored.empty() && f.state->stored.back().request_id == "second";
-  });
+  }));
   EXPECT_EQ(f.state->syncs_entered, syncs_before + 1);
   io.poll();
   EXPECT_FALSE(first_done);
   EXPECT_FALSE(second_done);
   test::set_sync_gate(*f.state, true);
-  io.run();
+  ASSERT_TRUE(run_until_idle(io));
   EXPECT_TRUE(first_done);
   EXPECT_TRUE(second_done);
   {
@@ -564,7 +582,7 @@ TEST(AuditLogTest, FailingSyncHoldsWaitersAndRefusesNewRequests) {
   RequestContext ctx = context("held");
   std::atomic<bool> finished{false};
   spawn_request(io, *stage, ctx, finished);
-  test::wait_for(*f.state, [&] { return f.state->sync_failures > 0; });
+  ASSERT_TRUE(test::wait_for(*f.state, [&] { return f.state->sync_failures > 0; }));
   // The syncer marks the log unhealthy right after the failed sync returns.
   bool refused = false;
   for (int i = 0; i < 100000 && !refused; ++i) {
@@ -580,7 +598,7 @@ TEST(AuditLogTest, FailingSyncHoldsWaitersAndRefusesNewRequests) {
     f.state->sync_fail = false;
     f.state->changed.notify_all();
   }
-  io.run();  // returns once the retried sync has succeeded and the request resumed
+  ASSERT_TRUE(run_until_idle(io));  // once the retried sync has succeeded and the request resumed
   EXPECT_TRUE(finished);
   EXPECT_TRUE(f.log->impl().try_reserve());
   f.log->impl().submit(make_request_entry(context("after")), true);
@@ -593,10 +611,11 @@ TEST(AuditLogTest, BestEffortSyncsAtMostOncePerSyncInterval) {
   Fixture f(Mode::BestEffort, 100, 0, std::chrono::hours(1));
   // The first commit opens the interval and is synced at once.
   f.log->impl().submit(make_request_entry(context("r0")), false);
-  test::wait_for(*f.state, [&] { return f.state->durable == 2u; });  // segment_start + r0
+  ASSERT_TRUE(
+      test::wait_for(*f.state, [&] { return f.state->durable == 2u; }));  // segment_start + r0
   for (int i = 1; i < 3; ++i) {
     f.log->impl().submit(make_request_entry(context("r" + std::to_string(i))), false);
-    test::wait_for(*f.state, [&] { return f.state->stored.size() == 2u + i; });
+    ASSERT_TRUE(test::wait_for(*f.state, [&] { return f.state->stored.size() == 2u + i; }));
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   int syncs = 0;
@@ -615,7 +634,7 @@ TEST(AuditLogTest, BestEffortSyncsAtMostOncePerSyncInterval) {
 TEST(AuditLogTest, ADurabilityWaiterIsSyncedAtOnceDespiteTheSyncInterval) {
   Fixture f(Mode::BestEffort, 100, 0, std::chrono::hours(1));
   f.log->impl().submit(make_request_entry(context("unwaited")), false);
-  test::wait_for(*f.state, [&] { return f.state->stored.size() == 2u; });
+  ASSERT_TRUE(test::wait_for(*f.state, [&] { return f.state->stored.size() == 2u; }));
   std::promise<bool> durable;
   f.log->impl().submit(make_request_entry(context("waited")), false,
                        [&](bool ok) { durable.set_value(ok); });
@@ -634,7 +653,7 @@ TEST(AuditLogTest, ZeroSyncIntervalSyncsEveryCommit) {
   Fixture f(Mode::BestEffort, 100, 0, std::chrono::milliseconds(0));
   for (int i = 0; i < 3; ++i) {
     f.log->impl().submit(make_request_entry(context("r" + std::to_string(i))), false);
-    test::wait_for(*f.state, [&] { return f.state->durable == 2u + i; });
+    ASSERT_TRUE(test::wait_for(*f.state, [&] { return f.state->durable == 2u + i; }));
   }
   f.log->stop();
 }

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
 #include <fstream>
 
 #include "audit/audit_log_impl.hpp"
@@ -84,6 +85,37 @@ TEST(JsonlSinkTest, TornLastLineIsDroppedOnOpenAndHeadFound) {
   EXPECT_EQ(head->seq, 3);
   EXPECT_EQ(head->hash, chain.head().hash);
   EXPECT_TRUE(verify_jsonl(config.path).ok);
+}
+
+// The key mapping: a record whose fields all differ, read back key by key by name.
+TEST(JsonlSinkTest, EachFieldIsStoredUnderTheKeyOfItsName) {
+  test::TempDir dir;
+  auto clock = std::make_shared<gw::test::ManualClock>();
+  JsonlConfig config{dir.file("audit.jsonl")};
+  auto sink = make_jsonl_sink(config, clock);
+  ASSERT_TRUE(sink->open("gw-1"));
+  const Entry distinct = test::entry_with_distinct_fields();
+  ASSERT_TRUE(sink->write(std::span<const Entry>(&distinct, 1)));
+  std::ifstream in(config.path);
+  std::string line;
+  ASSERT_TRUE(std::getline(in, line));
+  boost::system::error_code ec;
+  const boost::json::value parsed = boost::json::parse(line, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  ASSERT_TRUE(parsed.is_object());
+  const boost::json::object& object = parsed.as_object();
+  EXPECT_EQ(object.size(), kFieldCount);
+  for (const Field& f : fields()) {
+    const boost::json::value* value = object.if_contains(f.name);
+    ASSERT_NE(value, nullptr) << f.name;
+    if (f.number != nullptr) {
+      ASSERT_TRUE(value->is_int64()) << f.name;
+      EXPECT_EQ(value->as_int64(), test::distinct_number(f.id)) << f.name;
+    } else {
+      ASSERT_TRUE(value->is_string()) << f.name;
+      EXPECT_EQ(value->as_string(), test::distinct_text(f.id)) << f.name;
+    }
+  }
 }
 
 TEST(JsonlSinkTest, EditedLineIsNamed) {

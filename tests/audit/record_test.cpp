@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "audit/test_util.hpp"
 #include "crypto/crypto.hpp"
 
 namespace gw::audit {
@@ -390,11 +391,12 @@ TEST(PackedRecordTest, CompletionFillsOnlyAMissingStatusAndReason) {
   EXPECT_EQ(e.reason, "role_missing");
 }
 
-// A record cut short (fewer fields added than an entry has) leaves the rest empty, never stale.
+// A record cut short (fewer fields set than an entry has) leaves the rest empty, never stale.
 TEST(PackedRecordTest, FieldsNeverAddedUnpackEmpty) {
   PackedRecord packed;
-  packed.add_text("gw-1");
-  packed.add_number(9);
+  packed.set_text(FieldId::InstanceId, "gw-1");
+  packed.set_number(FieldId::Seq, 9);
+  EXPECT_FALSE(packed.is_complete());
   Entry e = leftovers();
   packed.unpack(e);
   EXPECT_EQ(e.instance_id, "gw-1");
@@ -402,6 +404,162 @@ TEST(PackedRecordTest, FieldsNeverAddedUnpackEmpty) {
   EXPECT_EQ(e.kind, "");
   EXPECT_EQ(e.status, 0);
   EXPECT_EQ(e.hash, "");
+}
+
+// The table and the ids agree: each id names the field of its own name, in canonical order.
+TEST(FieldIdTest, EachIdNamesItsOwnFieldInTheTable) {
+  ASSERT_EQ(fields().size(), kFieldCount);
+  for (std::size_t i = 0; i < kFieldCount; ++i) {
+    const auto id = static_cast<FieldId>(i);
+    EXPECT_EQ(field(id).id, id);
+    EXPECT_EQ(&field(id), &fields()[i]);
+  }
+  EXPECT_EQ(field(FieldId::InstanceId).name, "instance_id");
+  EXPECT_EQ(field(FieldId::TimeMs).name, "time_ms");
+  EXPECT_EQ(field(FieldId::UserAgent).name, "user_agent");
+  EXPECT_EQ(field(FieldId::Status).name, "status");
+  EXPECT_EQ(field(FieldId::UpstreamLatencyUs).name, "upstream_latency_us");
+  EXPECT_EQ(field(FieldId::Pii).name, "pii");
+  EXPECT_EQ(field(FieldId::PrevHash).name, "prev_hash");
+  EXPECT_EQ(field(FieldId::Hash).name, "hash");
+}
+
+// Values land at their id whatever the order of the calls: set last field first, each field
+// reads back its own value by name, and the hash is that of the same entry packed in order.
+TEST(PackedRecordTest, EachValueLandsAtItsIdInAnyCallOrder) {
+  const Entry distinct = test::entry_with_distinct_fields();
+  PackedRecord packed;
+  for (std::size_t i = kFieldCount; i-- > 0;) {
+    const Field& f = fields()[i];
+    if (f.number != nullptr) {
+      packed.set_number(f.id, distinct.*f.number);
+    } else {
+      packed.set_text(f.id, distinct.*f.text);
+    }
+  }
+  EXPECT_TRUE(packed.is_complete());
+  Entry unpacked = leftovers();
+  packed.unpack(unpacked);
+  for (const Field& f : fields()) {
+    if (f.number != nullptr) {
+      EXPECT_EQ(unpacked.*f.number, test::distinct_number(f.id)) << f.name;
+    } else {
+      EXPECT_EQ(unpacked.*f.text, test::distinct_text(f.id)) << f.name;
+    }
+  }
+  EXPECT_EQ(unpacked, distinct);
+
+  PackedRecord in_order;
+  in_order.pack(distinct);
+  Entry from_in_order;
+  in_order.unpack(from_in_order);
+  EXPECT_EQ(compute_hash(unpacked), compute_hash(from_in_order));
+}
+
+// A request whose every audited input differs: each one shows up in the field named for it.
+TEST(RecordTest, EachRequestInputLandsInTheFieldNamedForIt) {
+  RequestContext ctx;
+  ctx.request_id = "in-request-id";
+  ctx.client_address = "in-client-address";
+  ctx.method = "in-method";
+  ctx.path = "in-path";
+  ctx.received_at = std::chrono::system_clock::time_point(std::chrono::milliseconds(101));
+  auto identity = std::make_shared<Identity>();
+  identity->user_id = "in-user-id";
+  identity->email = "in-email";
+  identity->tenant = "in-tenant";
+  identity->team = "in-team";
+  ctx.identity = identity;
+  ctx.route = RouteMatch{"in-route", "in-upstream", ApiKind::OpenAI, "/x", false, {}, {}};
+  ctx.model = ModelRequest{"in-model", "in-upstream-model", false, {}};
+  ctx.mcp = McpRequest{"in-mcp-method", "in-mcp-tool", "1"};
+  ctx.decision = Decision::ShadowDeny;
+  ctx.decision_reason = Reason::RoleMissing;
+  ctx.status = 202;
+  ctx.usage.input_tokens = 303;
+  ctx.usage.output_tokens = 404;
+  ctx.usage.cost_usd = 0.000505;
+  ctx.timings.total = std::chrono::microseconds(606);
+  ctx.timings.upstream = std::chrono::microseconds(707);
+  ctx.body_bytes = 808;
+  ctx.response_bytes = 909;
+  ctx.pii_findings = {{"in-pii", 1}};
+  std::string_view ua_name = "user-agent";
+  std::string_view ua_value = "in-user-agent";
+  ctx.headers.emplace_back(ua_name, ua_value);
+
+  const std::vector<std::pair<FieldId, std::string>> expected_text = {
+      {FieldId::InstanceId, ""},  // the writer's
+      {FieldId::Kind, "request"},
+      {FieldId::RequestId, "in-request-id"},
+      {FieldId::UserId, "in-user-id"},
+      {FieldId::Email, "in-email"},
+      {FieldId::Tenant, "in-tenant"},
+      {FieldId::Team, "in-team"},
+      {FieldId::ClientAddress, "in-client-address"},
+      {FieldId::UserAgent, "in-user-agent"},
+      {FieldId::Method, "in-method"},
+      {FieldId::Route, "in-route"},
+      {FieldId::Path, "in-path"},
+      {FieldId::Model, "in-model"},
+      {FieldId::McpMethod, "in-mcp-method"},
+      {FieldId::McpTool, "in-mcp-tool"},
+      {FieldId::Upstream, "in-upstream"},
+      {FieldId::Decision, "shadow_deny"},
+      {FieldId::Reason, "role_missing"},
+      {FieldId::Pii, "in-pii:1"},
+      {FieldId::Checkpoint, ""},
+      {FieldId::KeyId, ""},
+      {FieldId::Signature, ""},
+      {FieldId::PrevHash, ""},
+      {FieldId::Hash, ""},
+  };
+  const std::vector<std::pair<FieldId, std::int64_t>> expected_numbers = {
+      {FieldId::Seq, 0},  // the writer's
+      {FieldId::TimeMs, 101},
+      {FieldId::Status, 202},
+      {FieldId::InputTokens, 303},
+      {FieldId::OutputTokens, 404},
+      {FieldId::CostMicroUsd, 505},
+      {FieldId::LatencyUs, 606},
+      {FieldId::UpstreamLatencyUs, 707},
+      {FieldId::RequestBytes, 808},
+      {FieldId::ResponseBytes, 909},
+  };
+  ASSERT_EQ(expected_text.size() + expected_numbers.size(), kFieldCount);
+
+  PackedRecord packed;
+  pack_request(ctx, packed);
+  EXPECT_TRUE(packed.is_complete());
+  Entry e = leftovers();
+  packed.unpack(e);
+  for (const auto& [id, value] : expected_text) {
+    ASSERT_NE(field(id).text, nullptr) << field(id).name;
+    EXPECT_EQ(e.*field(id).text, value) << field(id).name;
+  }
+  for (const auto& [id, value] : expected_numbers) {
+    ASSERT_NE(field(id).number, nullptr) << field(id).name;
+    EXPECT_EQ(e.*field(id).number, value) << field(id).name;
+  }
+}
+
+// Setting a field twice, or through the setter of the other kind, is a bug: debug builds stop
+// at it, release builds leave the record visibly incomplete rather than shifting a field.
+TEST(PackedRecordTest, SettingAFieldTwiceOrAsTheWrongKindIsCaught) {
+  PackedRecord packed;
+  packed.pack(test::entry_with_distinct_fields());
+  ASSERT_TRUE(packed.is_complete());
+  EXPECT_DEBUG_DEATH(packed.set_text(FieldId::Kind, "again"), "each field is set once");
+#ifdef NDEBUG
+  EXPECT_FALSE(packed.is_complete());  // the second call ran here; in debug, only in the child
+#endif
+
+  packed.clear();
+  EXPECT_DEBUG_DEATH(packed.set_number(FieldId::Kind, 5), "names an integer field");
+  EXPECT_DEBUG_DEATH(packed.set_text(FieldId::Status, "x"), "names a text field");
+  EXPECT_FALSE(packed.is_set(FieldId::Kind));
+  EXPECT_FALSE(packed.is_set(FieldId::Status));
+  EXPECT_EQ(packed.size(), 0u);
 }
 
 }  // namespace

@@ -1,13 +1,16 @@
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <future>
 #include <set>
 #include <thread>
 
@@ -129,9 +132,9 @@ TEST(SqliteSinkTest, CommitStoresTheBatchAndSyncFlushesIt) {
 
   std::vector<Entry> second{record("c", "carol", "allow")};
   chain.append(second[0]);
-  std::thread syncer([&] { EXPECT_TRUE(sink->sync()); });
-  ASSERT_TRUE(sink->commit(second));
-  syncer.join();
+  auto syncing = std::async(std::launch::async, [&] { return sink->sync().has_value(); });
+  EXPECT_TRUE(sink->commit(second));
+  EXPECT_TRUE(test::get_within(syncing, "a sync running beside a commit"));
   ASSERT_TRUE(sink->sync());
   stored = read_sqlite(dir.file("audit.sqlite"));
   ASSERT_TRUE(stored);
@@ -247,6 +250,26 @@ std::vector<std::string> sqlite_rows(const std::string& path, const std::string&
   }
   sqlite3_close(db);
   return rows;
+}
+
+// The column mapping: a record whose fields all differ, read back column by column by name.
+TEST(SqliteSinkTest, EachFieldIsStoredInTheColumnOfItsName) {
+  test::TempDir dir;
+  auto sink = make_sqlite_sink(SqliteConfig{dir.file("a.sqlite")});
+  ASSERT_TRUE(sink->open("gw-1"));
+  const Entry distinct = test::entry_with_distinct_fields();
+  ASSERT_TRUE(sink->write(std::span<const Entry>(&distinct, 1)));
+  for (const Field& f : fields()) {
+    const std::string expected = f.number != nullptr ? std::to_string(test::distinct_number(f.id))
+                                                     : test::distinct_text(f.id);
+    EXPECT_EQ(
+        sqlite_rows(dir.file("a.sqlite"), "SELECT " + std::string(f.name) + " FROM audit_log"),
+        std::vector<std::string>{expected})
+        << f.name;
+  }
+  auto back = read_sqlite(dir.file("a.sqlite"));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(*back, std::vector<Entry>{distinct});
 }
 
 TEST(SqliteSinkTest, NewFilesHaveOnlyTheTimeIndexAndNoAutoincrementCounter) {
@@ -389,6 +412,7 @@ TEST(SqliteSinkTest, KillNineLosesNoAcknowledgedRecordAndRestartContinuesTheChai
     if (!log || !(*log)->start()) ::_exit(3);
     std::atomic<int> acked{0};
     for (int i = 0;; ++i) {
+      // Bounded by the parent, which kills this process when acknowledgements stop coming.
       while (i - acked.load() > 16) std::this_thread::yield();
       std::string id = "c" + std::to_string(i);
       (*log)->impl().submit(record(id, "u", "allow"), false, [&acked, id, fd = fds[1]](bool ok) {
@@ -400,11 +424,27 @@ TEST(SqliteSinkTest, KillNineLosesNoAcknowledgedRecordAndRestartContinuesTheChai
     }
   }
   ::close(fds[1]);
+  // Reads acknowledgements until the pipe closes (the child is dead), killing the child after
+  // 300 of them, or when they stop coming in time (which also ends the child's spin above).
   std::vector<std::string> acknowledged;
   std::string buffer;
   char chunk[4096];
   bool killed = false;
+  bool timed_out = false;
+  const auto deadline = std::chrono::steady_clock::now() + test::kWaitLimit;
   for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd readable{fds[0], POLLIN, 0};
+    const int ready = left.count() > 0 ? ::poll(&readable, 1, static_cast<int>(left.count())) : 0;
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready == 0) {
+      if (killed) break;  // dead, yet the pipe stays open: give up on it
+      timed_out = true;
+      ::kill(pid, SIGKILL);
+      killed = true;
+      continue;
+    }
     ssize_t n = ::read(fds[0], chunk, sizeof chunk);
     if (n <= 0) break;
     buffer.append(chunk, static_cast<std::size_t>(n));
@@ -419,8 +459,11 @@ TEST(SqliteSinkTest, KillNineLosesNoAcknowledgedRecordAndRestartContinuesTheChai
     }
   }
   ::close(fds[0]);
+  ASSERT_FALSE(timed_out) << "the child acknowledged only " << acknowledged.size() << " records in "
+                          << test::kWaitLimit.count() << " s";
   int status = 0;
-  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(test::spin_until([&] { return ::waitpid(pid, &status, WNOHANG) != 0; },
+                               "the killed child has exited"));
   ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 
   auto entries = read_sqlite(dir.file("audit.sqlite"));
