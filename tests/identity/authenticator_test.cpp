@@ -101,8 +101,9 @@ TEST_F(AuthenticatorTest, NamesTheIssuersWithoutKeys) {
   EXPECT_FALSE(auth->ready());
   test::TestIssuer second_idp;
   fake_.serve("https://second.test/jwks", second_idp.jwks());
+  io_.restart();  // authenticate() ran the context to completion
   auth->start(io_.get_executor());
-  while (!auth->ready()) io_.run_one();
+  while (!auth->ready()) ASSERT_EQ(io_.run_one(), 1u);
   EXPECT_TRUE(auth->issuers_without_keys().empty());
   auth->stop();
   io_.run();
