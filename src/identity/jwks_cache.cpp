@@ -1,5 +1,8 @@
 #include "identity/jwks_cache.hpp"
 
+#include <fmt/chrono.h>
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -7,9 +10,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
-#include <fmt/chrono.h>
-#include <spdlog/spdlog.h>
 
 #include "core/metrics.hpp"
 #include "identity/oidc_discovery.hpp"

@@ -112,7 +112,9 @@ TEST(ToolsListFilterTest, BlankBodyHasNothingToHide) {
 
 TEST(ToolsListFilterTest, LeadingByteOrderMarkDoesNotHideTheFirstEvent) {
   // Event-stream clients skip the mark and would read the event after it.
-  std::string body = "\xEF\xBB\xBF" "data: {\"result\":{\"tools\":[{\"name\":\"b\"}]}}\n\n";
+  std::string body =
+      "\xEF\xBB\xBF"
+      "data: {\"result\":{\"tools\":[{\"name\":\"b\"}]}}\n\n";
   auto r = filter_tools_list(body, only_a);
   EXPECT_TRUE(r.parsed);
   EXPECT_EQ(r.hidden, 1u);
