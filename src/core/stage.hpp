@@ -71,8 +71,11 @@ class Stage {
   // When true for this request (asked after on_response_head), the proxy buffers the whole
   // upstream response body (bounded) and calls on_response_body, which may rewrite it (e.g.
   // filtering an MCP tools/list result); the response is then sent with a Content-Length.
+  // Such an answer must be readable: the proxy asks for it unencoded, and refuses (502
+  // upstream_protocol_error) one that comes encoded, too large, or that on_response_body
+  // rejects with an error. It is never passed on unread.
   virtual bool wants_response_body(const RequestContext&) const noexcept { return false; }
-  virtual void on_response_body(RequestContext&, std::string& /*body*/) {}
+  virtual Result<void> on_response_body(RequestContext&, std::string& /*body*/) { return {}; }
 
   // Once per request, just before the last bytes of the response (served, rejected or failed)
   // are written to the client. May suspend: fail_closed audit waits here until the request's

@@ -89,19 +89,29 @@ bool PolicyStage::wants_response_body(const RequestContext& ctx) const noexcept 
   return is_mcp(ctx) && !ctx.route->is_public && ctx.mcp && ctx.mcp->method == "tools/list";
 }
 
-void PolicyStage::on_response_body(RequestContext& ctx, std::string& body) {
-  if (!wants_response_body(ctx)) return;
+Result<void> PolicyStage::on_response_body(RequestContext& ctx, std::string& body) {
+  if (!wants_response_body(ctx)) return {};
   const Identity* identity = ctx.identity.get();
   const PolicyConfig& config = *config_;
   // Shadow decisions keep the tool visible: shadow never changes what a caller gets.
   auto result = filter_tools_list(body, [&](std::string_view tool) {
     return evaluate_tool(config, identity, tool).decision != Decision::Deny;
   });
-  if (!result.parsed) stats_.tools_list_unparsed.inc();
   if (result.hidden > 0) {
     stats_.tools_list_filtered.inc();
     stats_.tools_hidden.inc(result.hidden);
   }
+  if (!result.parsed) {
+    stats_.tools_list_unparsed.inc();
+    // An answer the filter cannot read may list hidden tools: refused, unless in shadow mode.
+    if (config.mode != Mode::Shadow) {
+      return make_error(Reason::UpstreamProtocolError,
+                        "the MCP server's tools/list answer could not be read, so it cannot be "
+                        "filtered (not JSON-RPC as application/json or text/event-stream)",
+                        Origin::Upstream);
+    }
+  }
+  return {};
 }
 
 StagePtr make_stage(PolicyConfigConstSharedPtr config, metrics::Registry& registry) {

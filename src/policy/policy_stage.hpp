@@ -17,7 +17,7 @@ class PolicyStage final : public Stage {
   net::awaitable<Verdict> on_request(RequestContext& ctx) override;
   std::optional<Verdict> decide_now(RequestContext& ctx) override { return decide(ctx); }
   bool wants_response_body(const RequestContext& ctx) const noexcept override;
-  void on_response_body(RequestContext& ctx, std::string& body) override;
+  Result<void> on_response_body(RequestContext& ctx, std::string& body) override;
 
   // The synchronous decision on_request returns (tests and tools call it directly).
   Verdict decide(RequestContext& ctx) const;

@@ -15,6 +15,7 @@
 #include <span>
 
 #include "core/stage.hpp"
+#include "core/strings.hpp"
 #include "http/head.hpp"
 #include "http/read.hpp"
 #include "proxy/proxy.hpp"
@@ -428,6 +429,16 @@ class Forwarder {
     const bool has_body = response_has_body();
 
     if (wants_body && has_body) {
+      // A stage must read this answer: one it cannot read is refused, never passed on unread.
+      if (has_content_coding()) {
+        result_.error = make_error(Reason::UpstreamProtocolError,
+                                   "upstream " + up_->name +
+                                       " sent an encoded answer (Content-Encoding) that must be "
+                                       "inspected; the gateway asked for identity",
+                                   Origin::Upstream);
+        conn_.reset();
+        co_return;
+      }
       std::string body;
       while (!body_done()) {
         std::optional<std::size_t> n = take_buffered();
@@ -441,7 +452,13 @@ class Forwarder {
           co_return;
         }
       }
-      for (auto* stage : r_.stages) stage->on_response_body(ctx, body);
+      for (auto* stage : r_.stages) {
+        if (auto read = stage->on_response_body(ctx, body); !read) {
+          result_.error = std::move(read.error());
+          release_upstream();
+          co_return;
+        }
+      }
       if (reads_usage) {
         usage.feed(body);
         usage.finish(ctx.usage);
@@ -517,6 +534,16 @@ class Forwarder {
   bool response_has_body() const {
     const int status = response_head_.status();
     return !(r_.ctx.method == "HEAD" || status < 200 || status == 204 || status == 304);
+  }
+
+  // Whether the answer carries a content coding other than identity (RFC 9110 8.4).
+  bool has_content_coding() const {
+    for (const auto& f : response_head_.fields()) {
+      if (f.id != bhttp::field::content_encoding) continue;
+      const std::string_view coding = trim(f.value);
+      if (!coding.empty() && !iequals(coding, "identity")) return true;
+    }
+    return false;
   }
 
   bool body_done() const { return body_left_ ? *body_left_ == 0 : parser_->is_done(); }

@@ -246,7 +246,7 @@ constexpr const char* kToolsList =
 TEST_F(PolicyStageTest, ToolsListShowsOnlyToolsTheCallerMayCall) {
   auto ctx = mcp("tools/list", "", identity({}, {"calendar:read"}), "3");
   std::string body = kToolsList;
-  stage_->on_response_body(ctx, body);
+  ASSERT_TRUE(stage_->on_response_body(ctx, body));
   EXPECT_EQ(body, R"({"jsonrpc":"2.0","id":3,"result":{"tools":[{"name":"get_calendar",)"
                   R"("inputSchema":{}}],"nextCursor":"c2"}})");
   EXPECT_EQ(registry_.counter("gw_policy_tools_hidden_total", "").value(), 2u);
@@ -256,7 +256,7 @@ TEST_F(PolicyStageTest, ToolsListShowsOnlyToolsTheCallerMayCall) {
 TEST_F(PolicyStageTest, ToolsListOverEventStreamIsFiltered) {
   auto ctx = mcp("tools/list", "", identity({"admin"}, {}), "3");
   std::string body = std::string("event: message\nid: 1\ndata: ") + kToolsList + "\n\n";
-  stage_->on_response_body(ctx, body);
+  ASSERT_TRUE(stage_->on_response_body(ctx, body));
   EXPECT_EQ(body,
             "event: message\nid: 1\ndata: "
             R"({"jsonrpc":"2.0","id":3,"result":{"tools":[{"name":"admin_reset"}],)"
@@ -264,13 +264,17 @@ TEST_F(PolicyStageTest, ToolsListOverEventStreamIsFiltered) {
             "\n\n");
 }
 
-TEST_F(PolicyStageTest, UnparseableToolsListIsLeftUnchangedAndCounted) {
+TEST_F(PolicyStageTest, UnreadableToolsListIsRefusedAndCounted) {
+  // Passing it on could show tools the caller may not see: the proxy answers 502 instead.
   auto ctx = mcp("tools/list", "", identity({}, {}), "3");
-  std::string body = "{\"jsonrpc\":\"2.0\",\"result\":{\"tools\":[";
-  const std::string original = body;
-  stage_->on_response_body(ctx, body);
-  EXPECT_EQ(body, original);
-  EXPECT_EQ(registry_.counter("gw_policy_tools_list_unparsed_total", "").value(), 1u);
+  for (std::string body : {std::string("{\"jsonrpc\":\"2.0\",\"result\":{\"tools\":["),
+                           std::string("\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\x03", 10),
+                           std::string("data: {\"result\":\n\n")}) {
+    auto read = stage_->on_response_body(ctx, body);
+    ASSERT_FALSE(read);
+    EXPECT_EQ(read.error().reason, Reason::UpstreamProtocolError);
+  }
+  EXPECT_EQ(registry_.counter("gw_policy_tools_list_unparsed_total", "").value(), 3u);
 }
 
 TEST_F(PolicyStageTest, ShadowModeKeepsEveryToolVisible) {
@@ -281,8 +285,12 @@ policy:
 )");
   auto ctx = mcp("tools/list", "", identity({}, {}), "3");
   std::string body = kToolsList;
-  stage_->on_response_body(ctx, body);
+  EXPECT_TRUE(stage_->on_response_body(ctx, body));
   EXPECT_EQ(body, kToolsList);
+  // Shadow never changes what a caller gets, an unreadable answer included.
+  std::string unreadable = "{\"result\":";
+  EXPECT_TRUE(stage_->on_response_body(ctx, unreadable));
+  EXPECT_EQ(unreadable, "{\"result\":");
 }
 
 }  // namespace
