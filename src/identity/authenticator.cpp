@@ -165,6 +165,14 @@ bool Authenticator::ready() const noexcept {
   return true;
 }
 
+std::vector<std::string> Authenticator::issuers_without_keys() const {
+  std::vector<std::string> missing;
+  for (const auto& issuer : impl_->issuers) {
+    if (!issuer.cache->ready()) missing.push_back(issuer.config.issuer);
+  }
+  return missing;
+}
+
 const IdentityConfig& Authenticator::config() const noexcept { return impl_->config; }
 
 }  // namespace gw::identity

@@ -92,6 +92,9 @@ class Authenticator {
   void stop();  // thread-safe; the refresh loops end at their next wake-up
   // True when every issuer's keys were fetched at least once (for /readyz).
   bool ready() const noexcept;
+  // The configured issuers whose keys were never fetched (their tokens get 503
+  // jwks_unavailable), in configuration order; empty when ready(). For /readyz.
+  std::vector<std::string> issuers_without_keys() const;
   const IdentityConfig& config() const noexcept;
 
   struct Impl;

@@ -1,5 +1,8 @@
 #include "identity/jwks_cache.hpp"
 
+#include <fmt/chrono.h>
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -13,6 +16,13 @@
 #include "identity/stats.hpp"
 
 namespace gw::identity {
+namespace {
+
+// What a failed fetch was doing (the `stage` label of gw_identity_key_fetch_failures_total).
+constexpr std::string_view kDiscoveryStage = "discovery";
+constexpr std::string_view kJwksStage = "jwks";
+
+}  // namespace
 
 // One coroutine waiting for the fetch in flight, on its own executor (any thread).
 class JwksCache::Waiter {
@@ -45,6 +55,8 @@ JwksCache::JwksCache(JwksCacheOptions options, Fetcher fetcher, ClockSharedPtr c
       fetch_ok_(Stats::jwks_fetches(options_.issuer, true)),
       fetch_error_(Stats::jwks_fetches(options_.issuer, false)),
       kid_misses_(Stats::jwks_kid_misses(options_.issuer)),
+      discovery_failures_(Stats::key_fetch_failures(options_.issuer, kDiscoveryStage)),
+      jwks_failures_(Stats::key_fetch_failures(options_.issuer, kJwksStage)),
       resolved_jwks_uri_(options_.jwks_uri) {}
 
 std::shared_ptr<JwksCache> JwksCache::create(JwksCacheOptions options, Fetcher fetcher,
@@ -92,34 +104,38 @@ net::awaitable<std::shared_ptr<const KeySet>> JwksCache::fetch(bool force) {
 net::awaitable<void> JwksCache::run_fetch(std::shared_ptr<JwksCache> self) {
   FetchGuard guard{*self};
   self->attempts_.fetch_add(1);
-  std::string error;
+  std::string_view stage = kJwksStage;
+  std::string url;
+  std::string cause;
   bool ok = false;
   try {
-    std::string uri;
     {
       std::lock_guard lock(self->mutex_);
-      uri = self->resolved_jwks_uri_;
+      url = self->resolved_jwks_uri_;
     }
-    if (uri.empty()) {
-      auto document = co_await self->fetcher_(discovery_url(self->options_.issuer));
+    if (url.empty()) {
+      stage = kDiscoveryStage;
+      url = discovery_url(self->options_.issuer);
+      auto document = co_await self->fetcher_(url);
       if (!document) {
-        error = "discovery: " + document.error().detail;
+        cause = std::move(document.error().detail);
       } else if (auto parsed = parse_discovery(*document, self->options_.issuer,
                                                self->options_.max_jwks_bytes);
                  !parsed) {
-        error = "discovery: " + parsed.error().detail;
+        cause = std::move(parsed.error().detail);
       } else {
-        uri = std::move(*parsed);
+        url = std::move(*parsed);
+        stage = kJwksStage;
         std::lock_guard lock(self->mutex_);
-        self->resolved_jwks_uri_ = uri;
+        self->resolved_jwks_uri_ = url;
       }
     }
-    if (!uri.empty()) {
-      auto body = co_await self->fetcher_(uri);
+    if (stage == kJwksStage) {
+      auto body = co_await self->fetcher_(url);
       if (!body) {
-        error = "jwks: " + body.error().detail;
+        cause = std::move(body.error().detail);
       } else if (auto set = parse_jwks(*body, self->options_.max_jwks_bytes); !set) {
-        error = "jwks: " + set.error().detail;
+        cause = std::move(set.error().detail);
       } else {
         set->fetched_at = self->clock_->now();
         self->keys_.store(std::make_shared<const KeySet>(std::move(*set)),
@@ -132,10 +148,41 @@ net::awaitable<void> JwksCache::run_fetch(std::shared_ptr<JwksCache> self) {
       }
     }
   } catch (const std::exception& e) {
-    error = std::string("fetch failed: ") + e.what();
+    cause = std::string("fetch failed: ") + e.what();
   }
   guard.done = true;
-  self->finish(ok, std::move(error));
+  self->report(ok, stage, url, cause);
+  self->finish(ok, ok ? std::string() : std::string(stage) + ": " + cause);
+}
+
+std::chrono::milliseconds JwksCache::retry_delay() const noexcept {
+  // Until keys arrive, retry at the refetch interval (at least a second) rather than waiting
+  // a whole refresh interval.
+  if (ready()) return options_.refresh_interval;
+  return std::min(options_.refresh_interval,
+                  std::max(options_.min_refetch_interval, std::chrono::milliseconds(1000)));
+}
+
+void JwksCache::report(bool ok, std::string_view stage, const std::string& url,
+                       const std::string& cause) {
+  // Called once per fetch attempt, and attempts are rate-limited: an outage logs one line per
+  // retry, never one per request.
+  if (ok) {
+    if (const auto failed = consecutive_failures_.exchange(0); failed > 0) {
+      spdlog::info("identity: keys of issuer {} fetched from {} after {} failed attempt(s)",
+                   options_.issuer, url, failed);
+    }
+    return;
+  }
+  consecutive_failures_.fetch_add(1);
+  (stage == kDiscoveryStage ? discovery_failures_ : jwks_failures_).inc();
+  const auto delay = retry_delay();
+  spdlog::warn(
+      "identity: {} fetch for issuer {} failed ({}): {}; next retry at {:%FT%TZ} (in {} s); {}",
+      stage, options_.issuer, url, cause, fmt::gmtime(clock_->now() + delay),
+      std::chrono::duration_cast<std::chrono::seconds>(delay).count(),
+      ready() ? "tokens are still verified with the cached keys"
+              : "no keys yet: its tokens are refused with jwks_unavailable");
 }
 
 void JwksCache::finish(bool ok, std::string error) {
@@ -176,14 +223,7 @@ net::awaitable<void> JwksCache::refresh_loop(std::shared_ptr<JwksCache> self,
   while (!self->stopped_) {
     co_await self->refresh();
     if (self->stopped_) break;
-    // Until keys arrive, retry at the refetch interval (at least a second) rather than waiting
-    // a whole refresh interval.
-    auto delay = self->options_.refresh_interval;
-    if (!self->ready()) {
-      delay = std::min(
-          delay, std::max(self->options_.min_refetch_interval, std::chrono::milliseconds(1000)));
-    }
-    timer->expires_after(delay);
+    timer->expires_after(self->retry_delay());
     co_await timer->async_wait(net::as_tuple(net::use_awaitable));
   }
 }

@@ -4,7 +4,8 @@
 //
 // Readers load the current KeySet with one atomic load (no lock). Fetches are single-flight:
 // whoever needs keys while a fetch is in flight (any thread) waits for that fetch instead of
-// starting another. A failed fetch keeps the last good keys.
+// starting another. A failed fetch keeps the last good keys; it is logged (issuer, URL, cause,
+// next retry) and counted once per attempt.
 
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
@@ -16,6 +17,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/clock.hpp"
@@ -73,6 +75,10 @@ class JwksCache : public std::enable_shared_from_this<JwksCache> {
   static net::awaitable<void> run_fetch(std::shared_ptr<JwksCache> self);
   static net::awaitable<void> refresh_loop(std::shared_ptr<JwksCache> self,
                                            std::shared_ptr<net::steady_timer> timer);
+  // The wait before the background refresh fetches again.
+  std::chrono::milliseconds retry_delay() const noexcept;
+  // Logs and counts a failed attempt (stage "discovery" or "jwks"), or a recovery.
+  void report(bool ok, std::string_view stage, const std::string& url, const std::string& cause);
   void finish(bool ok, std::string error);
 
   const JwksCacheOptions options_;
@@ -84,6 +90,9 @@ class JwksCache : public std::enable_shared_from_this<JwksCache> {
   metrics::Counter& fetch_ok_;
   metrics::Counter& fetch_error_;
   metrics::Counter& kid_misses_;
+  metrics::Counter& discovery_failures_;
+  metrics::Counter& jwks_failures_;
+  std::atomic<std::uint64_t> consecutive_failures_{0};
 
   mutable std::mutex mutex_;  // guards everything below
   bool in_flight_ = false;

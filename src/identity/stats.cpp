@@ -42,6 +42,13 @@ metrics::Counter& Stats::jwks_kid_misses(const std::string& issuer) {
                                              {{"issuer", issuer}});
 }
 
+metrics::Counter& Stats::key_fetch_failures(const std::string& issuer, std::string_view stage) {
+  return metrics::Registry::global().counter(
+      "gw_identity_key_fetch_failures_total",
+      "Failed OIDC discovery or JWKS fetches by issuer and stage (one per attempt)",
+      {{"issuer", issuer}, {"stage", std::string(stage)}});
+}
+
 Stats& stats() {
   static Stats instance;
   return instance;

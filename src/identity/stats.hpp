@@ -3,6 +3,7 @@
 // The identity layer's metrics, registered once in gw::metrics::Registry::global().
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/metrics.hpp"
@@ -19,6 +20,8 @@ struct Stats {
   // Per issuer, looked up once when the issuer's cache is built.
   static metrics::Counter& jwks_fetches(const std::string& issuer, bool ok);
   static metrics::Counter& jwks_kid_misses(const std::string& issuer);
+  // gw_identity_key_fetch_failures_total{issuer, stage="discovery" | "jwks"}
+  static metrics::Counter& key_fetch_failures(const std::string& issuer, std::string_view stage);
 
   Stats();
 

@@ -97,16 +97,19 @@ Result<void> PolicyStage::on_response_body(RequestContext& ctx, std::string& bod
   auto result = filter_tools_list(body, [&](std::string_view tool) {
     return evaluate_tool(config, identity, tool).decision != Decision::Deny;
   });
-  if (!result.parsed) {
-    // Fail closed: an answer that cannot be read may list tools the caller must not see.
-    stats_.tools_list_unparsed.inc();
-    return make_error(Reason::UpstreamProtocolError,
-                      "the upstream's tools/list answer cannot be read for filtering",
-                      Origin::Upstream);
-  }
   if (result.hidden > 0) {
     stats_.tools_list_filtered.inc();
     stats_.tools_hidden.inc(result.hidden);
+  }
+  if (!result.parsed) {
+    stats_.tools_list_unparsed.inc();
+    // An answer the filter cannot read may list hidden tools: refused, unless in shadow mode.
+    if (config.mode != Mode::Shadow) {
+      return make_error(Reason::UpstreamProtocolError,
+                        "the MCP server's tools/list answer could not be read, so it cannot be "
+                        "filtered (not JSON-RPC as application/json or text/event-stream)",
+                        Origin::Upstream);
+    }
   }
   return {};
 }

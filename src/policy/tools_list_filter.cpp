@@ -11,6 +11,8 @@ namespace {
 
 using MayCall = std::function<bool(std::string_view)>;
 
+constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+
 // Filters one message in place; returns the number of tools removed.
 std::size_t filter_message(boost::json::value& message, const MayCall& may_call) {
   auto* object = message.if_object();
@@ -141,8 +143,11 @@ ToolsListFilterResult filter_event_stream(std::string& body, const MayCall& may_
 }  // namespace
 
 ToolsListFilterResult filter_tools_list(std::string& body, const MayCall& may_call) {
+  // Event-stream and JSON clients skip a leading byte order mark: so must the filter, or the
+  // first event would pass unread.
+  if (body.starts_with(kUtf8Bom)) body.erase(0, kUtf8Bom.size());
   const std::size_t first = body.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return {};
+  if (first == std::string::npos) return {true, 0};  // no message: nothing to hide
   if (body[first] == '{' || body[first] == '[') {
     std::string rewritten;
     auto removed = filter_json(body, may_call, rewritten);

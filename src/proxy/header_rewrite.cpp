@@ -199,6 +199,9 @@ void build_upstream_headers(const RequestContext& ctx, const UpstreamConfig& up,
   for (const auto& [name, value] : ctx.headers) {
     if (iequals(name, "connection")) listed.add(value);
   }
+  // Stages read the answers of MCP routes (tools/list filtering) and model routes (token
+  // usage): those are asked for unencoded, whatever the client accepts.
+  const bool answer_is_read = ctx.route && ctx.route->kind != ApiKind::Generic;
   std::string forwarded_for;
   std::array<char, kMaxKnownName> buf;
   for (const auto& [name, value] : ctx.headers) {
@@ -213,6 +216,7 @@ void build_upstream_headers(const RequestContext& ctx, const UpstreamConfig& up,
       }
       continue;
     }
+    if (answer_is_read && lower == "accept-encoding") continue;
     if (listed.names(name)) continue;
     if (is_identity_header(name, names)) continue;
     if (!up.credential_header.empty() && same_name(name, up.credential_header)) continue;
@@ -223,6 +227,7 @@ void build_upstream_headers(const RequestContext& ctx, const UpstreamConfig& up,
   }
 
   add_field(out, "Host", up.endpoint.host_header);
+  if (answer_is_read) add_field(out, "Accept-Encoding", "identity");
   if (ctx.identity) write_identity_headers(*ctx.identity, names, out);
   if (!up.credential_header.empty()) {
     add_field(out, up.credential_header, up.credential_value);

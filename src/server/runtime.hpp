@@ -69,7 +69,13 @@ class Runtime {
   std::vector<std::unique_ptr<Worker>> workers;  // last: destroyed first
 
   explicit Runtime(Config c);
-  bool ready() const;
+  // The /readyz answer: 200 {"status":"ready"}, or 503 not_ready naming the issuers whose
+  // keys were never fetched.
+  struct Readiness {
+    bool is_ready = false;
+    std::string body;
+  };
+  Readiness readiness() const;
 };
 
 // Serves one accepted connection until it closes (session.cpp).

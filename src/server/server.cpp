@@ -10,6 +10,9 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 #include <csignal>
 
 #include "http/http.hpp"
@@ -97,7 +100,19 @@ void setup_logging(const LoggingSettings& logging) {
 
 Runtime::Runtime(Config c) : config(std::move(c)), metrics(make_metrics()) {}
 
-bool Runtime::ready() const { return authenticator && authenticator->ready(); }
+Runtime::Readiness Runtime::readiness() const {
+  if (!authenticator) {
+    return {false, R"({"status":"not_ready","reason":"identity layer not started"})"};
+  }
+  const auto missing = authenticator->issuers_without_keys();
+  if (missing.empty()) return {true, R"({"status":"ready"})"};
+  boost::json::array issuers;
+  for (const auto& issuer : missing) issuers.emplace_back(issuer);
+  const boost::json::object body{{"status", "not_ready"},
+                                 {"reason", "identity provider keys not fetched yet"},
+                                 {"issuers_without_keys", std::move(issuers)}};
+  return {false, boost::json::serialize(body)};
+}
 
 Server::Server(std::unique_ptr<Runtime> runtime) : runtime_(std::move(runtime)) {}
 Server::~Server() = default;

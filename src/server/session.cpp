@@ -392,11 +392,9 @@ class Session final : private BodyReader {
     if (path == "/healthz") {
       out.body = R"({"status":"ok"})";
     } else if (path == "/readyz") {
-      const bool ready = rt_.ready();
-      out.status = ready ? 200 : 503;
-      out.body =
-          ready ? R"({"status":"ready"})"
-                : R"({"status":"not_ready","reason":"identity provider keys not fetched yet"})";
+      auto readiness = rt_.readiness();
+      out.status = readiness.is_ready ? 200 : 503;
+      out.body = std::move(readiness.body);
     } else if (path == "/.well-known/jwks.json") {
       out.body = rt_.proxy->jwks();
       out.content_type = "application/jwk-set+json";

@@ -3,7 +3,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startIdp, startCalendar, startGateway, gatewayConfig, expectStatus, expectError, eventually,
+  startIdp, startCalendar, startGateway, gatewayConfig, expectStatus, expectError, eventually, freePort,
   baseClaims, sign, foreignKey, algNone, hs256WithPublicKey, tamperSignature, tamperPayload,
 } from './lib/index.mjs';
 
@@ -220,6 +220,65 @@ describe('JWKS lifecycle', () => {
     await eventually(async () => (await gw.request('/calendar/events', { token })).status === 200,
       { timeoutMs: 60000, intervalMs: 500, what: 'keys fetched after the IdP came back' });
     expectStatus(await gw.request('/readyz'), 200, gw);
+    const r = await gw.stop();
+    assert.equal(r.code, 0, JSON.stringify(r));
+  });
+
+  it('with the IdP down: /readyz names the issuer, /metrics counts failed fetches, the log has one line per attempt, not per request', async (t) => {
+    const idp = await startIdp();
+    const calendar = await startCalendar();
+    t.after(() => Promise.all([idp.stop(), calendar.close()]));
+    const token = await idp.token();
+    await idp.stop();
+    let gw; let adminUrl;
+    // The admin port is chosen before the gateway binds it: another process may take it first.
+    for (let attempt = 1; ; attempt++) {
+      const adminPort = await freePort();
+      adminUrl = `http://127.0.0.1:${adminPort}`;
+      try {
+        gw = await startGateway(t, calendarConfig(idp, calendar, {}, {
+          discovery: true, extra: { admin: { listen: `127.0.0.1:${adminPort}` } },
+        }), { wait: 'healthy' });
+        break;
+      } catch (e) {
+        if (attempt >= 3 || !/Address already in use/.test(e.message)) throw e;
+      }
+    }
+
+    const ready = await fetch(`${adminUrl}/readyz`);
+    assert.equal(ready.status, 503);
+    const body = await ready.json();
+    assert.equal(body.status, 'not_ready', JSON.stringify(body));
+    assert.deepEqual(body.issuers_without_keys, [idp.issuer], JSON.stringify(body));
+
+    const requests = 40;
+    for (let i = 0; i < requests; i++) {
+      expectError(await gw.request('/calendar/events', { token }), 503, 'jwks_unavailable', gw);
+    }
+    const escaped = idp.issuer.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    const failures = async () => {
+      const text = await (await fetch(`${adminUrl}/metrics`)).text();
+      const m = text.match(new RegExp(`^gw_identity_key_fetch_failures_total\\{[^}]*issuer="${escaped}"[^}]*stage="discovery"[^}]*\\} (\\d+)$`, 'm'))
+        ?? text.match(new RegExp(`^gw_identity_key_fetch_failures_total\\{[^}]*stage="discovery"[^}]*issuer="${escaped}"[^}]*\\} (\\d+)$`, 'm'));
+      assert.ok(m, `no discovery failure counter for ${idp.issuer}:\n${text}`);
+      return Number(m[1]);
+    };
+    const lines = () => gw.log().split('\n')
+      .filter((l) => l.includes(`discovery fetch for issuer ${idp.issuer} failed`)).length;
+    const counted = await failures();
+    assert.ok(counted >= 1, `counter ${counted}`);
+    // Every attempt is logged (the log is written asynchronously)...
+    await eventually(() => lines() >= counted, { timeoutMs: 10000, what: `${counted} failure lines` });
+    // ...and only attempts: each line has its counted attempt, far fewer than the requests.
+    assert.ok(lines() <= await failures(), `${lines()} lines for ${await failures()} attempts`);
+    assert.ok(lines() < requests, `${lines()} lines for ${requests} requests:\n${gw.tail()}`);
+    const line = gw.log().split('\n').find((l) => l.includes(`discovery fetch for issuer ${idp.issuer} failed`));
+    assert.match(line, /\.well-known\/openid-configuration/, line);
+    assert.match(line, /next retry at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/, line);
+
+    await idp.start();
+    await eventually(async () => (await fetch(`${adminUrl}/readyz`)).status === 200,
+      { timeoutMs: 60000, intervalMs: 500, what: 'ready once the IdP is back' });
     const r = await gw.stop();
     assert.equal(r.code, 0, JSON.stringify(r));
   });

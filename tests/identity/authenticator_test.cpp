@@ -86,6 +86,29 @@ TEST_F(AuthenticatorTest, NoKeysEverFetchedIsJwksUnavailable) {
   EXPECT_FALSE(auth->ready());
 }
 
+TEST_F(AuthenticatorTest, NamesTheIssuersWithoutKeys) {
+  // /readyz tells which identity provider is the problem.
+  IssuerConfig second;
+  second.issuer = "https://second.test";
+  second.jwks_uri = "https://second.test/jwks";
+  second.audiences = {"api://second"};
+  config_.issuers.push_back(second);
+  auto auth = make();
+  EXPECT_EQ(auth->issuers_without_keys(),
+            (std::vector<std::string>{idp_.issuer, "https://second.test"}));
+  ASSERT_TRUE(authenticate(*auth, token()));
+  EXPECT_EQ(auth->issuers_without_keys(), std::vector<std::string>{"https://second.test"});
+  EXPECT_FALSE(auth->ready());
+  test::TestIssuer second_idp;
+  fake_.serve("https://second.test/jwks", second_idp.jwks());
+  io_.restart();  // authenticate() ran the context to completion
+  auth->start(io_.get_executor());
+  while (!auth->ready()) ASSERT_EQ(io_.run_one(), 1u);
+  EXPECT_TRUE(auth->issuers_without_keys().empty());
+  auth->stop();
+  io_.run();
+}
+
 TEST_F(AuthenticatorTest, TokenCacheHitSkipsVerificationUntilTheTokenExpires) {
   auto auth = make();
   auto& hits = counter("gw_identity_token_cache_hits_total");

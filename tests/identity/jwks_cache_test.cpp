@@ -1,6 +1,8 @@
 #include "identity/jwks_cache.hpp"
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -222,6 +224,136 @@ TEST_F(JwksCacheTest, CountsFetchResults) {
   refetch(*cache);
   EXPECT_EQ(ok.value() - ok_before, 1u);
   EXPECT_EQ(error.value() - error_before, 1u);
+}
+
+// Captures what the cache logs: a synchronous default logger for the test's duration.
+class LogCapture {
+ public:
+  LogCapture()
+      : sink_(std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(64)),
+        previous_(spdlog::default_logger()) {
+    auto logger = std::make_shared<spdlog::logger>("capture", sink_);
+    logger->set_level(spdlog::level::trace);
+    spdlog::set_default_logger(logger);
+  }
+  ~LogCapture() { spdlog::set_default_logger(previous_); }
+  LogCapture(const LogCapture&) = delete;
+  LogCapture& operator=(const LogCapture&) = delete;
+
+  // The captured lines at `level`.
+  std::vector<std::string> lines(spdlog::level::level_enum level) const {
+    std::vector<std::string> out;
+    for (const auto& message : sink_->last_raw()) {
+      if (message.level == level) out.emplace_back(message.payload.begin(), message.payload.end());
+    }
+    return out;
+  }
+
+ private:
+  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink_;
+  std::shared_ptr<spdlog::logger> previous_;
+};
+
+bool contains(const std::string& text, std::string_view part) {
+  return text.find(part) != std::string::npos;
+}
+
+metrics::Counter& key_fetch_failures(const std::string& stage) {
+  return metrics::Registry::global().counter("gw_identity_key_fetch_failures_total", "",
+                                             {{"issuer", kIssuer}, {"stage", stage}});
+}
+
+TEST_F(JwksCacheTest, LogsAFailedFetchOncePerAttemptNotPerRequest) {
+  LogCapture log;
+  auto cache = make_cache();
+  refetch(*cache);
+  auto warnings = log.lines(spdlog::level::warn);
+  ASSERT_EQ(warnings.size(), 1u);
+  // Issuer, stage, URL, cause and when the next attempt comes.
+  EXPECT_TRUE(contains(warnings[0], kIssuer)) << warnings[0];
+  EXPECT_TRUE(contains(warnings[0], "jwks fetch")) << warnings[0];
+  EXPECT_TRUE(contains(warnings[0], std::string("HTTP 503 from ") + kJwksUri)) << warnings[0];
+  EXPECT_TRUE(contains(warnings[0], "next retry at ")) << warnings[0];
+  EXPECT_TRUE(contains(warnings[0], "jwks_unavailable")) << warnings[0];
+  // Requests within the refetch interval make no attempt, so they log nothing.
+  for (int i = 0; i < 20; ++i) refetch(*cache);
+  EXPECT_EQ(log.lines(spdlog::level::warn).size(), 1u);
+  clock_->advance(30s);
+  refetch(*cache);
+  EXPECT_EQ(log.lines(spdlog::level::warn).size(), 2u);
+  EXPECT_EQ(idp_.calls(), 2);
+}
+
+TEST_F(JwksCacheTest, RequestsSharingOneFailedFetchLogItOnce) {
+  LogCapture log;
+  auto cache = make_cache();
+  idp_.close_gate(io_.get_executor());
+  int completed = 0;
+  for (int i = 0; i < 5; ++i) {
+    boost::asio::co_spawn(
+        io_,
+        [&]() -> boost::asio::awaitable<void> {
+          co_await cache->refetch();
+          ++completed;
+        },
+        boost::asio::detached);
+  }
+  io_.poll();  // everyone is now waiting on the one fetch held at the gate
+  idp_.open_gate();
+  io_.run();
+  EXPECT_EQ(completed, 5);
+  EXPECT_EQ(idp_.calls(), 1);
+  EXPECT_EQ(log.lines(spdlog::level::warn).size(), 1u);
+}
+
+TEST_F(JwksCacheTest, LogsGarbageFromTheIdpWithItsCauseAndKeepsTheCachedKeys) {
+  LogCapture log;
+  idp_.serve(kJwksUri, key1_.jwks());
+  auto cache = make_cache();
+  ASSERT_NE(refetch(*cache), nullptr);
+  EXPECT_TRUE(log.lines(spdlog::level::warn).empty());
+  idp_.serve(kJwksUri, "<html>maintenance</html>");
+  clock_->advance(30s);
+  EXPECT_NE(refetch(*cache), nullptr);
+  const auto warnings = log.lines(spdlog::level::warn);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_TRUE(contains(warnings[0], kIssuer)) << warnings[0];
+  const std::string cause = cache->last_error().substr(std::string_view("jwks: ").size());
+  EXPECT_FALSE(cause.empty());
+  EXPECT_TRUE(contains(warnings[0], cause)) << warnings[0];
+  EXPECT_TRUE(contains(warnings[0], "cached keys")) << warnings[0];
+  // Recovery is logged once too.
+  idp_.serve(kJwksUri, key1_.jwks());
+  clock_->advance(30s);
+  refetch(*cache);
+  const auto infos = log.lines(spdlog::level::info);
+  ASSERT_EQ(infos.size(), 1u);
+  EXPECT_TRUE(contains(infos[0], "after 1 failed attempt")) << infos[0];
+}
+
+TEST_F(JwksCacheTest, CountsKeyFetchFailuresByStage) {
+  auto& discovery = key_fetch_failures("discovery");
+  auto& jwks = key_fetch_failures("jwks");
+  const auto discovery_before = discovery.value();
+  const auto jwks_before = jwks.value();
+  LogCapture log;
+  auto cache = make_cache("");  // discovery first: the IdP serves nothing
+  refetch(*cache);
+  EXPECT_EQ(discovery.value() - discovery_before, 1u);
+  EXPECT_EQ(jwks.value() - jwks_before, 0u);
+  const auto warnings = log.lines(spdlog::level::warn);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_TRUE(contains(warnings[0], "discovery fetch")) << warnings[0];
+  EXPECT_TRUE(contains(warnings[0], "https://idp.test/.well-known/openid-configuration"))
+      << warnings[0];
+  // Discovery works, the JWKS it names is garbage.
+  idp_.serve("https://idp.test/.well-known/openid-configuration",
+             test::discovery_document(kIssuer, kJwksUri));
+  idp_.serve(kJwksUri, "not json");
+  clock_->advance(30s);
+  refetch(*cache);
+  EXPECT_EQ(discovery.value() - discovery_before, 1u);
+  EXPECT_EQ(jwks.value() - jwks_before, 1u);
 }
 
 }  // namespace

@@ -264,14 +264,17 @@ TEST_F(PolicyStageTest, ToolsListOverEventStreamIsFiltered) {
             "\n\n");
 }
 
-// Fail closed: an answer the filter cannot read is refused, never passed on unfiltered.
-TEST_F(PolicyStageTest, UnparseableToolsListIsRefusedAndCounted) {
+TEST_F(PolicyStageTest, UnreadableToolsListIsRefusedAndCounted) {
+  // Passing it on could show tools the caller may not see: the proxy answers 502 instead.
   auto ctx = mcp("tools/list", "", identity({}, {}), "3");
-  std::string body = "{\"jsonrpc\":\"2.0\",\"result\":{\"tools\":[";
-  auto result = stage_->on_response_body(ctx, body);
-  ASSERT_FALSE(result);
-  EXPECT_EQ(result.error().reason, Reason::UpstreamProtocolError);
-  EXPECT_EQ(registry_.counter("gw_policy_tools_list_unparsed_total", "").value(), 1u);
+  for (std::string body : {std::string("{\"jsonrpc\":\"2.0\",\"result\":{\"tools\":["),
+                           std::string("\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\x03", 10),
+                           std::string("data: {\"result\":\n\n")}) {
+    auto read = stage_->on_response_body(ctx, body);
+    ASSERT_FALSE(read);
+    EXPECT_EQ(read.error().reason, Reason::UpstreamProtocolError);
+  }
+  EXPECT_EQ(registry_.counter("gw_policy_tools_list_unparsed_total", "").value(), 3u);
 }
 
 TEST_F(PolicyStageTest, ShadowModeKeepsEveryToolVisible) {
@@ -282,8 +285,12 @@ policy:
 )");
   auto ctx = mcp("tools/list", "", identity({}, {}), "3");
   std::string body = kToolsList;
-  ASSERT_TRUE(stage_->on_response_body(ctx, body));
+  EXPECT_TRUE(stage_->on_response_body(ctx, body));
   EXPECT_EQ(body, kToolsList);
+  // Shadow never changes what a caller gets, an unreadable answer included.
+  std::string unreadable = "{\"result\":";
+  EXPECT_TRUE(stage_->on_response_body(ctx, unreadable));
+  EXPECT_EQ(unreadable, "{\"result\":");
 }
 
 }  // namespace

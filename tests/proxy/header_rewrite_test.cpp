@@ -130,6 +130,23 @@ TEST(HeaderRewriteTest, ForwardingHeadersAndRequestIdAreSet) {
   EXPECT_EQ(all(out, "X-Request-Id"), std::vector<std::string>{"rid-1"});
 }
 
+TEST(HeaderRewriteTest, RoutesWhoseAnswerIsReadAskForItUnencoded) {
+  // The tools/list filter and usage extraction cannot read a compressed answer.
+  for (auto kind : {ApiKind::Mcp, ApiKind::OpenAI, ApiKind::Anthropic}) {
+    auto ctx = context_with({{"Accept-Encoding", "gzip, br"}, {"accept-encoding", "zstd"}});
+    ctx.route.emplace();
+    ctx.route->kind = kind;
+    std::string out;
+    build_upstream_headers(ctx, upstream(), IdentityHeaderNames{}, "", out);
+    EXPECT_EQ(all(out, "Accept-Encoding"), std::vector<std::string>{"identity"}) << to_string(kind);
+  }
+  auto generic = context_with({{"Accept-Encoding", "gzip"}});
+  generic.route.emplace();
+  std::string out;
+  build_upstream_headers(generic, upstream(), IdentityHeaderNames{}, "", out);
+  EXPECT_EQ(all(out, "Accept-Encoding"), std::vector<std::string>{"gzip"});
+}
+
 TEST(HeaderRewriteTest, ControlCharactersInClaimsCannotSplitHeaders) {
   auto ctx = context_with({});
   auto id = std::make_shared<Identity>(*ctx.identity);
