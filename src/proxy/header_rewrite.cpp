@@ -216,7 +216,7 @@ void build_upstream_headers(const RequestContext& ctx, const UpstreamConfig& up,
       }
       continue;
     }
-    if (answer_is_read && lower == "accept-encoding") continue;
+    if (answer_is_read && folded == "accept-encoding") continue;
     if (listed.names(name)) continue;
     if (is_identity_header(name, names)) continue;
     if (!up.credential_header.empty() && same_name(name, up.credential_header)) continue;

@@ -137,13 +137,15 @@ TEST(HeaderRewriteTest, RoutesWhoseAnswerIsReadAskForItUnencoded) {
     ctx.route.emplace();
     ctx.route->kind = kind;
     std::string out;
-    build_upstream_headers(ctx, upstream(), IdentityHeaderNames{}, "", out);
+    build_upstream_headers(ctx, upstream(), IdentityHeaderNames{}, UnderscoreHeaders::Pass, "",
+                           out);
     EXPECT_EQ(all(out, "Accept-Encoding"), std::vector<std::string>{"identity"}) << to_string(kind);
   }
   auto generic = context_with({{"Accept-Encoding", "gzip"}});
   generic.route.emplace();
   std::string out;
-  build_upstream_headers(generic, upstream(), IdentityHeaderNames{}, "", out);
+  build_upstream_headers(generic, upstream(), IdentityHeaderNames{}, UnderscoreHeaders::Pass, "",
+                         out);
   EXPECT_EQ(all(out, "Accept-Encoding"), std::vector<std::string>{"gzip"});
 }
 
