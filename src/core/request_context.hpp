@@ -99,7 +99,6 @@ struct RequestContext {
   std::vector<HeaderView> headers;  // client headers; views into the server's request message
   std::string body;                 // buffered request body (when body_buffered)
   bool body_buffered = false;
-  bool body_modified = false;  // a stage rewrote `body`; the proxy re-serialises it
   std::uint64_t body_bytes = 0;
   std::chrono::system_clock::time_point received_at{};
   std::chrono::steady_clock::time_point started{};

@@ -47,8 +47,8 @@ struct BodyChunk {
 // its own final bytes): the rest of the upstream's body is then dropped.
 struct ResponsePiece {
   std::string& data;
-  std::string& held;   // this stage's own held-back bytes; empty at the first piece
-  bool is_last;        // nothing follows: everything held must be emitted now
+  std::string& held;  // this stage's own held-back bytes; empty at the first piece
+  bool is_last;       // nothing follows: everything held must be emitted now
   bool end_stream = false;
 };
 

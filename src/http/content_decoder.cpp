@@ -55,14 +55,24 @@ ContentDecoder& ContentDecoder::operator=(ContentDecoder&&) noexcept = default;
 
 Result<void> ContentDecoder::decode(std::string_view in, bool last, std::string& out,
                                     std::uint64_t max_output) {
+  std::string joined;  // the first bytes, when the header was split between pieces
   if (!started_) {
+    // "deflate" is told apart as zlib or raw by its first two bytes: wait for them.
+    if (raw_deflate_fallback_ && head_.size() + in.size() < 2 && !last) {
+      head_.append(in);
+      return {};
+    }
+    if (!head_.empty()) {
+      joined = head_ + std::string(in);
+      in = joined;
+    }
     if (in.empty() && !last) return {};
     started_ = true;
     int bits = 15 + 32;
     // A zlib stream starts with a header whose 16-bit value is a multiple of 31.
     if (raw_deflate_fallback_ && in.size() >= 2) {
-      const unsigned header = (static_cast<unsigned char>(in[0]) << 8) |
-                              static_cast<unsigned char>(in[1]);
+      const unsigned header =
+          (static_cast<unsigned char>(in[0]) << 8) | static_cast<unsigned char>(in[1]);
       if ((in[0] & 0x0f) != 8 || header % 31 != 0) bits = -15;
     }
     if (!stream_->init(bits)) return bad_body("cannot start decoding the upstream's body");

@@ -38,6 +38,7 @@ class ContentDecoder {
   explicit ContentDecoder(bool raw_deflate_fallback);
   std::unique_ptr<Stream> stream_;
   bool raw_deflate_fallback_;
+  std::string head_;  // "deflate": a first byte kept until the second arrives
   bool started_ = false;
   bool ended_ = false;
   std::uint64_t produced_ = 0;

@@ -384,7 +384,8 @@ std::size_t ResponseHead::parse(std::string_view data, error_code& ec) {
 namespace {
 
 // The fields the gateway acts on in a response: framing, hop-by-hop (RFC 9110 7.6.1),
-// Content-Type and Content-Encoding. Names of one length share a case, so most fields cost one comparison or none.
+// Content-Type and Content-Encoding. Names of one length share a case, so most fields cost one
+// comparison or none.
 bhttp::field classify_response_field(std::string_view name) noexcept {
   using bhttp::field;
   switch (name.size()) {

@@ -121,8 +121,8 @@ class ResponseHead {
   std::size_t scanned_ = 0;
   int status_ = 0;
   std::string_view reason_;
-  boost::container::small_vector<ResponseField, 8>
-      fields_;  // the frame holding it stays recyclable (< 1 KiB)
+  // Inline room for a typical answer's fields: no allocation per response.
+  boost::container::small_vector<ResponseField, 8> fields_;
   bool keep_alive_ = true;
   bool chunked_ = false;
   std::optional<std::uint64_t> content_length_;

@@ -36,7 +36,6 @@ Result<bool> inject_user_into_body(RequestContext& ctx) {
       }
     }
   }
-  ctx.body_modified = true;
   return true;
 }
 

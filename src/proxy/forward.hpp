@@ -61,7 +61,7 @@ void write_upstream_head(const RequestContext& ctx, const UpstreamConfig& up,
 struct ResponseHeadSpec {
   unsigned version = 11;  // the client's
   int status = 200;
-  std::string_view reason;                              // empty: the standard phrase
+  std::string_view reason;                                // empty: the standard phrase
   std::span<const http::ResponseField> upstream_headers;  // copied through copy_response_headers
   Framing framing;
   bool keep_alive = true;
@@ -283,40 +283,8 @@ class Forwarder {
     auto& deadline = *conn_->deadline;
     stale_ = false;
     if (r_.streamed_body) {
-      http::Deadline::Scope timed(deadline, up_->response_timeout);
-      auto [ec, n] = co_await net::async_write(stream, net::buffer(head_), kTuple);
-      (void)n;
-      ec = timed.check(ec);
-      if (ec) co_return upstream_error(*up_, "sending the request", ec);
-      auto& parser = *r_.streamed_body;
-      while (true) {
-        bool done = parser.is_done();
-        std::size_t got = 0;
-        if (!done) {
-          parser.get().body().data = buffer_.data();
-          parser.get().body().size = buffer_.size();
-          http::Deadline::Scope client_timed(r_.client_deadline, r_.client_timeout);
-          const auto rec =
-              client_timed.check(co_await http::read_some(r_.client, r_.client_buffer, parser));
-          if (rec && rec != bhttp::error::need_buffer) {
-            co_return make_error(is_timeout(rec) ? Reason::RequestTimeout : Reason::BadRequest,
-                                 "reading the request body: " + rec.message());
-          }
-          got = buffer_.size() - parser.get().body().size;
-          done = parser.is_done();
-        }
-        r_.ctx.body_bytes += got;
-        PieceBuffers piece({}, {buffer_.data(), got}, request_chunked_, done);
-        if (!piece.empty()) {
-          http::Deadline::Scope write_timed(deadline, up_->response_timeout);
-          auto [wec, wn] = co_await net::async_write(stream, piece.buffers(), kTuple);
-          (void)wn;
-          wec = write_timed.check(wec);
-          if (wec) co_return upstream_error(*up_, "sending the request body", wec);
-        }
-        if (done) break;
-      }
-    } else {
+      if (auto sent = co_await send_streamed(stream); !sent) co_return sent;
+    } else {  // the usual request: head and body in one write
       const std::array<net::const_buffer, 2> request{net::buffer(head_), net::buffer(r_.ctx.body)};
       http::Deadline::Scope timed(deadline, up_->response_timeout);
       auto [ec, n] = co_await net::async_write(stream, request, kTuple);
@@ -335,46 +303,95 @@ class Forwarder {
       bool got_some = false;
       auto ec =
           timed.check(co_await http::read_head(stream, conn_->buffer, response_head_, got_some));
-      if (ec) {
-        stale_ = (ec == bhttp::error::end_of_stream || ec == net::error::connection_reset ||
-                  ec == net::error::eof) &&
-                 conn_->requests > 1;
-        if (ec == bhttp::error::end_of_stream || ec == net::error::eof) {
-          co_return make_error(Reason::UpstreamUnavailable,
-                               "upstream " + up_->name + " closed the connection without answering",
-                               Origin::Upstream);
-        }
-        if (&ec.category() == &bhttp::make_error_code(bhttp::error::bad_version).category()) {
-          co_return make_error(
-              Reason::UpstreamProtocolError,
-              "upstream " + up_->name + " sent an invalid response: " + ec.message(),
-              Origin::Upstream);
-        }
-        co_return upstream_error(*up_, "reading the response", ec);
-      }
+      if (ec) co_return head_read_error(ec);
       const int status = response_head_.status();
       if (status >= 100 && status < 200 && status != 101) continue;
-      // A sized body (or none) is counted here; Beast decodes chunked bodies and reads those
-      // that run to the end of the connection.
-      parser_.reset();
-      body_left_.reset();
-      if (!response_has_body()) {
-        body_left_ = 0;
-      } else if (!response_head_.chunked() && response_head_.content_length()) {
-        body_left_ = *response_head_.content_length();
-      } else {
-        parser_.emplace();
-        parser_->body_limit(boost::none);
-        http::prime_body_parser(response_head_, false, *parser_, ec);
-      }
-      if (ec) {
-        co_return make_error(Reason::UpstreamProtocolError,
-                             "upstream " + up_->name + " sent an invalid response: " + ec.message(),
-                             Origin::Upstream);
-      }
+      if (auto framed = prepare_body_reader(); !framed) co_return framed;
       break;
     }
     co_return Result<void>{};
+  }
+
+  // The request head, then the client's body as it arrives, piece by piece.
+  template <class Stream>
+  net::awaitable<Result<void>> send_streamed(Stream& stream) {
+    auto& deadline = *conn_->deadline;
+    {
+      http::Deadline::Scope timed(deadline, up_->response_timeout);
+      auto [ec, n] = co_await net::async_write(stream, net::buffer(head_), kTuple);
+      (void)n;
+      ec = timed.check(ec);
+      if (ec) co_return upstream_error(*up_, "sending the request", ec);
+    }
+    auto& parser = *r_.streamed_body;
+    while (true) {
+      bool done = parser.is_done();
+      std::size_t got = 0;
+      if (!done) {
+        parser.get().body().data = buffer_.data();
+        parser.get().body().size = buffer_.size();
+        http::Deadline::Scope client_timed(r_.client_deadline, r_.client_timeout);
+        const auto rec =
+            client_timed.check(co_await http::read_some(r_.client, r_.client_buffer, parser));
+        if (rec && rec != bhttp::error::need_buffer) {
+          co_return make_error(is_timeout(rec) ? Reason::RequestTimeout : Reason::BadRequest,
+                               "reading the request body: " + rec.message());
+        }
+        got = buffer_.size() - parser.get().body().size;
+        done = parser.is_done();
+      }
+      r_.ctx.body_bytes += got;
+      PieceBuffers piece({}, {buffer_.data(), got}, request_chunked_, done);
+      if (!piece.empty()) {
+        http::Deadline::Scope write_timed(deadline, up_->response_timeout);
+        auto [wec, wn] = co_await net::async_write(stream, piece.buffers(), kTuple);
+        (void)wn;
+        wec = write_timed.check(wec);
+        if (wec) co_return upstream_error(*up_, "sending the request body", wec);
+      }
+      if (done) co_return Result<void>{};
+    }
+  }
+
+  // Why the response head could not be read; notes whether a stale pooled connection is to
+  // blame (the request can then be tried once more).
+  Error head_read_error(const boost::system::error_code& ec) {
+    const bool closed = ec == bhttp::error::end_of_stream || ec == net::error::eof;
+    stale_ = (closed || ec == net::error::connection_reset) && conn_->requests > 1;
+    if (closed) {
+      return make_error(Reason::UpstreamUnavailable,
+                        "upstream " + up_->name + " closed the connection without answering",
+                        Origin::Upstream);
+    }
+    if (&ec.category() == &bhttp::make_error_code(bhttp::error::bad_version).category()) {
+      return make_error(Reason::UpstreamProtocolError,
+                        "upstream " + up_->name + " sent an invalid response: " + ec.message(),
+                        Origin::Upstream);
+    }
+    return upstream_error(*up_, "reading the response", ec);
+  }
+
+  // A sized body (or none) is counted here; Beast decodes chunked bodies and reads those that
+  // run to the end of the connection.
+  Result<void> prepare_body_reader() {
+    parser_.reset();
+    body_left_.reset();
+    boost::system::error_code ec;
+    if (!response_has_body()) {
+      body_left_ = 0;
+    } else if (!response_head_.chunked() && response_head_.content_length()) {
+      body_left_ = *response_head_.content_length();
+    } else {
+      parser_.emplace();
+      parser_->body_limit(boost::none);
+      http::prime_body_parser(response_head_, false, *parser_, ec);
+    }
+    if (ec) {
+      return make_error(Reason::UpstreamProtocolError,
+                        "upstream " + up_->name + " sent an invalid response: " + ec.message(),
+                        Origin::Upstream);
+    }
+    return {};
   }
 
   // The answer is complete: the pipeline ends it, then its finishing hooks may hold the last
@@ -385,14 +402,14 @@ class Forwarder {
   }
 
   ResponseHeadSpec response_spec(int status, Framing framing, bool keep_alive) const {
-    return ResponseHeadSpec{r_.client_version,       status,     response_head_.reason(),
-                            response_head_.fields(), framing,    keep_alive,
-                            plan_.decoded};
+    return ResponseHeadSpec{
+        r_.client_version, status,       response_head_.reason(), response_head_.fields(), framing,
+        keep_alive,        plan_.decoded};
   }
 
   // Writes a piece (head, data, chunk framing) to the client; false (with the error recorded)
-  // when the client is gone. The piece is built here, in this small frame, rather than as a
-  // temporary in relay_response's, which then stays small enough to be recycled.
+  // when the client is gone. The piece's buffers live in this short frame only while the write
+  // is in flight.
   net::awaitable<bool> write_to_client(std::string_view head, std::string_view data, bool chunked,
                                        bool last) {
     const PieceBuffers piece(head, data, chunked, last);
@@ -415,9 +432,9 @@ class Forwarder {
     const int status = response_head_.status();
     result_.status = status;
     const bool has_body = response_has_body();
-    auto plan = r_.flow.on_upstream_head(status, response_head_.value(bhttp::field::content_type),
-                                         response_head_.value(bhttp::field::content_encoding),
-                                         has_body);
+    auto plan =
+        r_.flow.on_upstream_head(status, response_head_.value(bhttp::field::content_type),
+                                 response_head_.value(bhttp::field::content_encoding), has_body);
     if (!plan) {  // refused before anything reached the client: a local 502
       fail(plan.error());
       co_return;

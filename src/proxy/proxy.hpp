@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "core/config_reader.hpp"
-#include "core/sse.hpp"
 #include "core/request_context.hpp"
+#include "core/sse.hpp"
 #include "crypto/crypto.hpp"
 #include "http/http.hpp"
 

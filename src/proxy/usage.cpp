@@ -49,7 +49,8 @@ std::int64_t delta_bytes(const json::object& root) {
       }
       if (const auto* calls = delta->if_contains("tool_calls"); calls && calls->is_array()) {
         for (const auto& call : calls->get_array()) {
-          const auto* fn = call.is_object() ? object_member(call.get_object(), "function") : nullptr;
+          const auto* fn =
+              call.is_object() ? object_member(call.get_object(), "function") : nullptr;
           add(fn ? std::max<std::int64_t>(text_length(*fn, "arguments"), 0) : 0);
         }
       }
@@ -153,9 +154,8 @@ void UsageExtractor::finish(Usage& usage, std::int64_t input_estimate) {
   if (body_bytes_ == 0) return;
   // Nothing reported: charge what passed. A JSON answer's text is not told apart from its
   // envelope here; a quarter token per byte over-counts it, never under-counts.
-  const std::int64_t output =
-      is_event_stream_ ? std::max(delta_events_, (delta_bytes_ + 3) / 4)
-                       : static_cast<std::int64_t>((body_bytes_ + 3) / 4);
+  const std::int64_t output = is_event_stream_ ? std::max(delta_events_, (delta_bytes_ + 3) / 4)
+                                               : static_cast<std::int64_t>((body_bytes_ + 3) / 4);
   usage.output_tokens = output;
   usage.input_tokens = std::max<std::int64_t>(input_estimate, 0);
   usage.estimated = true;

@@ -78,7 +78,6 @@ Result<void> sniff_model(const Route& route, RequestContext& ctx) {
       auto set =
           set_member(ctx.body, *layout, "model", json::serialize(json::string(m.upstream_model)));
       if (!set) return set.error();
-      ctx.body_modified = true;
     }
   }
   ctx.model = std::move(m);

@@ -151,7 +151,8 @@ Result<PieceOut> Exchange::on_upstream_piece(std::string_view piece, bool last) 
   auto stages = pipeline_.stages();
   if (!data.empty() || last) {
     const BodyChunk chunk{data, last};
-    for (auto it = stages.rbegin(); it != stages.rend(); ++it) (*it)->on_response_chunk(ctx_, chunk);
+    for (auto it = stages.rbegin(); it != stages.rend(); ++it)
+      (*it)->on_response_chunk(ctx_, chunk);
   }
   if (transforming_.empty()) return PieceOut{data, false};
 
@@ -169,7 +170,8 @@ Result<PieceOut> Exchange::on_upstream_piece(std::string_view piece, bool last) 
 Result<void> Exchange::on_upstream_body(std::string& body) {
   if (decoder_) {
     decoded_.clear();
-    if (auto r = decoder_->decode(body, true, decoded_, pipeline_.options().max_response_buffer_bytes);
+    if (auto r =
+            decoder_->decode(body, true, decoded_, pipeline_.options().max_response_buffer_bytes);
         !r) {
       return r.error();
     }
@@ -226,6 +228,7 @@ void Exchange::complete() noexcept {
   const Completion completion{ctx_.status, ctx_.reason, ctx_.upstream_reached};
   auto stages = pipeline_.stages();
   for (auto it = stages.rbegin(); it != stages.rend(); ++it) (*it)->on_complete(ctx_, completion);
+  if (ctx_.builtin) return;  // probes and scrapes are not traffic: not counted, not logged
   try {
     record_request(ctx_);
   } catch (...) {  // metrics and the log line never take a request down

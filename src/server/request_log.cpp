@@ -87,12 +87,14 @@ void record_metrics(const RequestContext& ctx) {
     const std::string& model = ctx.model->model;
     m.key.assign(model).append("\0in", 3);
     RequestMetrics::get(m.tokens, m.key, [&]() -> metrics::Counter& {
-      return registry.counter("gw_tokens_total", "Tokens used: reported by upstreams, or counted from what passed",
+      return registry.counter("gw_tokens_total",
+                              "Tokens used: reported by upstreams, or counted from what passed",
                               {{"model", model}, {"direction", "input"}});
     }).inc(static_cast<std::uint64_t>(ctx.usage.input_tokens));
     m.key.assign(model).append("\0out", 4);
     RequestMetrics::get(m.tokens, m.key, [&]() -> metrics::Counter& {
-      return registry.counter("gw_tokens_total", "Tokens used: reported by upstreams, or counted from what passed",
+      return registry.counter("gw_tokens_total",
+                              "Tokens used: reported by upstreams, or counted from what passed",
                               {{"model", model}, {"direction", "output"}});
     }).inc(static_cast<std::uint64_t>(ctx.usage.output_tokens));
   }

@@ -190,8 +190,7 @@ Result<std::unique_ptr<Server>> Server::create(Config config) {
   std::vector<Stage*> stage_list;
   for (auto& s : rt->stages) stage_list.push_back(s.get());
   rt->pipeline = std::make_unique<Pipeline>(
-      std::move(stage_list),
-      PipelineOptions{rt->proxy->config().max_response_buffer_bytes});
+      std::move(stage_list), PipelineOptions{rt->proxy->config().max_response_buffer_bytes});
 
   if (c.admin.enabled) {
     auto admin = open_acceptor(rt->workers[0]->ioc, c.admin.listen, c.admin.listen.port, false);

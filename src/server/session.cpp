@@ -159,8 +159,8 @@ class Session final : private BodyReader {
     }
     if (!is_admin_ && is_decision_request(ctx)) co_return co_await decide(exchange, ctx, shape);
     if (is_admin_) {
-      co_return co_await reply(
-          exchange, Verdict::reject(Reason::NoRoute, "not an admin endpoint"), shape, keep_unread);
+      co_return co_await reply(exchange, Verdict::reject(Reason::NoRoute, "not an admin endpoint"),
+                               shape, keep_unread);
     }
     co_return co_await serve(exchange, ctx, shape);
   }
@@ -350,8 +350,8 @@ class Session final : private BodyReader {
     const bool keep = shape.keep_alive && !shape.has_body;
     if (!take_original_request(ctx)) {
       co_return co_await reply(
-          exchange, Verdict::reject(Reason::BadRequest, "no usable original method and URI"),
-          shape, keep);
+          exchange, Verdict::reject(Reason::BadRequest, "no usable original method and URI"), shape,
+          keep);
     }
     ctx.body_buffered = true;  // there is no body to read
     exchange.skip_body_stages();
@@ -410,8 +410,8 @@ class Session final : private BodyReader {
     return out;
   }
 
-  net::awaitable<bool> write_builtin(Exchange& exchange, Builtin builtin,
-                                     const RequestShape& shape, bool keep_alive) {
+  net::awaitable<bool> write_builtin(Exchange& exchange, Builtin builtin, const RequestShape& shape,
+                                     bool keep_alive) {
     exchange.ctx().builtin = true;
     exchange.respond_locally(builtin.status, Reason::None);
     if (exchange.finishing_pending()) co_await exchange.finish();
@@ -439,7 +439,7 @@ class Session final : private BodyReader {
     if (exchange.finishing_pending()) co_await exchange.finish();
     const bool written = co_await write_local(exchange.ctx(), verdict, shape.version, keep_alive);
     exchange.complete();
-    co_return keep_alive && written;
+    co_return keep_alive&& written;
   }
 
   net::awaitable<bool> write_local(RequestContext& ctx, const Verdict& verdict, unsigned version,

@@ -23,7 +23,8 @@ std::vector<std::string> split_in_pieces(std::string_view stream, std::size_t pi
 // Every line end the spec allows gives the same events, whatever the piece boundaries (a CRLF
 // split between two pieces included).
 TEST(SseSplitterTest, SplitsEventsWithAnyLineEndAtAnyPieceBoundary) {
-  const std::vector<std::string> want{"event: a\ndata: 1", "data: 2\ndata: 3", ": comment\ndata: 4"};
+  const std::vector<std::string> want{"event: a\ndata: 1", "data: 2\ndata: 3",
+                                      ": comment\ndata: 4"};
   for (std::string_view eol : {"\n", "\r\n", "\r"}) {
     std::string stream;
     for (const auto& e : want) {
@@ -44,7 +45,8 @@ TEST(SseSplitterTest, SplitsEventsWithAnyLineEndAtAnyPieceBoundary) {
 
 // A final event without its blank line is still delivered when the body ends.
 TEST(SseSplitterTest, DeliversAnUnterminatedLastEventAtTheEnd) {
-  EXPECT_EQ(split_in_pieces("data: a\n\ndata: b", 3), (std::vector<std::string>{"data: a", "data: b"}));
+  EXPECT_EQ(split_in_pieces("data: a\n\ndata: b", 3),
+            (std::vector<std::string>{"data: a", "data: b"}));
 }
 
 // An event over the bound is dropped and counted; the events around it survive.

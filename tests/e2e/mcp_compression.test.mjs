@@ -1,6 +1,7 @@
 // MCP tools/list filtering against an upstream that compresses its answers: the gateway asks
-// for them unencoded (Accept-Encoding: identity) and refuses, with 502 upstream_protocol_error,
-// an answer it cannot read. A hidden tool never becomes visible.
+// for them unencoded (Accept-Encoding: identity), decodes gzip sent anyway before filtering, and
+// refuses, with 502 upstream_protocol_error, an answer it cannot read (an encoding it cannot
+// decode, malformed JSON-RPC). A hidden tool never becomes visible.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -16,7 +17,7 @@ const TOOLS = [
 // (`compress: 'negotiate'`), always (`'force'`) or never; as JSON or as an event stream
 // (`form`), or replaced by `raw` bytes. Records the Accept-Encoding of every request.
 async function startCompressingMcp() {
-  const state = { compress: 'negotiate', form: 'json', raw: undefined, acceptEncodings: [] };
+  const state = { compress: 'negotiate', coding: 'gzip', form: 'json', raw: undefined, acceptEncodings: [] };
   const server = http.createServer(async (req, res) => {
     const chunks = [];
     for await (const c of req) chunks.push(c);
@@ -27,8 +28,8 @@ async function startCompressingMcp() {
     const headers = { 'content-type': state.form === 'sse' ? 'text/event-stream' : 'application/json' };
     const allowsGzip = /\bgzip\b/.test(req.headers['accept-encoding'] ?? '');
     if (state.compress === 'force' || (state.compress === 'negotiate' && allowsGzip)) {
-      body = zlib.gzipSync(body);
-      headers['content-encoding'] = 'gzip';
+      body = state.coding === 'br' ? zlib.brotliCompressSync(body) : zlib.gzipSync(body);
+      headers['content-encoding'] = state.coding;
     }
     headers['content-length'] = body.length;
     res.writeHead(200, headers);
@@ -77,7 +78,7 @@ describe('MCP tools/list with a compressing upstream', () => {
 
   for (const form of ['json', 'sse']) {
     it(`asks for identity whatever the client accepts, and filters the ${form} answer`, async () => {
-      Object.assign(mcp.state, { compress: 'negotiate', form, raw: undefined });
+      Object.assign(mcp.state, { compress: 'negotiate', coding: 'gzip', form, raw: undefined });
       const seen = mcp.state.acceptEncodings.length;
       const res = await listTools();
       expectStatus(res, 200, gw);
@@ -86,8 +87,16 @@ describe('MCP tools/list with a compressing upstream', () => {
       assert.deepEqual(mcp.state.acceptEncodings.slice(seen), ['identity']);
     });
 
-    it(`refuses a ${form} answer compressed although identity was asked for: 502, nothing shown`, async () => {
-      Object.assign(mcp.state, { compress: 'force', form, raw: undefined });
+    it(`decodes a ${form} answer gzipped although identity was asked for, then filters it`, async () => {
+      Object.assign(mcp.state, { compress: 'force', coding: 'gzip', form, raw: undefined });
+      const res = await listTools();
+      expectStatus(res, 200, gw);
+      assert.equal(res.headers.get('content-encoding'), null);
+      assert.deepEqual(toolNames(res), ['get_calendar']);
+    });
+
+    it(`refuses a ${form} answer in an encoding it cannot decode: 502, nothing shown`, async () => {
+      Object.assign(mcp.state, { compress: 'force', coding: 'br', form, raw: undefined });
       const res = await listTools();
       expectError(res, 502, 'upstream_protocol_error', gw);
       assert.ok(!res.text.includes('delete_calendar'), res.text);

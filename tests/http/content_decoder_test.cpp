@@ -25,7 +25,8 @@ std::string compress(std::string_view text, int window_bits) {
 
 std::string text_of(std::size_t n) {
   std::string text;
-  for (std::size_t i = 0; text.size() < n; ++i) text += "token " + std::to_string(i * 7919 % 1000) + ' ';
+  for (std::size_t i = 0; text.size() < n; ++i)
+    text += "token " + std::to_string(i * 7919 % 1000) + ' ';
   return text.substr(0, n);
 }
 

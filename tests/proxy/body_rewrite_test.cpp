@@ -27,7 +27,6 @@ std::string injected(std::string body, ApiKind kind = ApiKind::OpenAI) {
   auto result = inject_user_into_body(ctx);
   EXPECT_TRUE(result) << (result ? "" : result.error().detail);
   EXPECT_TRUE(result && *result);
-  EXPECT_TRUE(ctx.body_modified);
   return ctx.body;
 }
 
@@ -45,7 +44,6 @@ TEST(InjectUserTest, OpenAIUserFieldIsTheVerifiedUserWhateverTheClientSent) {
   auto result = inject_user_into_body(ctx);
   ASSERT_TRUE(result);
   EXPECT_TRUE(*result);
-  EXPECT_TRUE(ctx.body_modified);
   EXPECT_EQ(ctx.body, R"({"model":"gpt-4o","user":"alice_123","messages":[]})");
 }
 
@@ -112,7 +110,6 @@ TEST(InjectUserTest, DuplicateUserMembersRefuseTheBody) {
     EXPECT_EQ(result.error().reason, Reason::InvalidJson);
     EXPECT_NE(result.error().detail.find("more than one \"user\""), std::string::npos);
     EXPECT_EQ(ctx.body, body);
-    EXPECT_FALSE(ctx.body_modified);
   }
 }
 

@@ -72,8 +72,10 @@ TEST(UsageExtractorTest, AStreamCutBeforeItsUsageIsChargedForTheDeltasThatPassed
 // Long deltas count a token per four bytes of text when that is more than one per event.
 TEST(UsageExtractorTest, LongDeltasAreCountedByTheirText) {
   UsageExtractor u(true);
-  u.feed("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"delta\":{"
-         "\"type\":\"text_delta\",\"text\":\"" + std::string(40, 'x') + "\"}}\n\n");
+  u.feed(
+      "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"delta\":{"
+      "\"type\":\"text_delta\",\"text\":\"" +
+      std::string(40, 'x') + "\"}}\n\n");
   u.feed("data: {\"type\":\"response.output_text.delta\",\"delta\":\"" + std::string(8, 'y') +
          "\"}\n\n");
   Usage usage;

@@ -15,7 +15,8 @@ namespace {
 // A stage that records every hook it sees into a shared log, as "<name>.<hook>".
 class RecordingStage final : public Stage {
  public:
-  RecordingStage(std::string name, std::vector<std::string>& log) : name_(std::move(name)), log_(log) {}
+  RecordingStage(std::string name, std::vector<std::string>& log)
+      : name_(std::move(name)), log_(log) {}
 
   std::string_view name() const noexcept override { return name_; }
   net::awaitable<Verdict> on_request(RequestContext& ctx) override {
@@ -141,9 +142,9 @@ TEST_F(PipelineTest, AProxiedRequestRunsRequestHooksInOrderAndResponseHooksInRev
   exchange.end_response(EndKind::Complete);
   finish(exchange);
   exchange.complete();
-  EXPECT_EQ(log_, (Log{"a.decide_now", "b.decide_now", "c.decide_now", "c.head", "b.head",
-                       "a.head", "c.chunk", "b.chunk", "a.chunk", "c.end", "b.end", "a.end",
-                       "c.finishing", "a.finishing", "c.complete", "b.complete", "a.complete"}));
+  EXPECT_EQ(log_, (Log{"a.decide_now", "b.decide_now", "c.decide_now", "c.head", "b.head", "a.head",
+                       "c.chunk", "b.chunk", "a.chunk", "c.end", "b.end", "a.end", "c.finishing",
+                       "a.finishing", "c.complete", "b.complete", "a.complete"}));
 }
 
 // A stage's rejection skips the later stages; the rejected request still ends, finishes and
