@@ -26,7 +26,7 @@ void for_each_field(std::string_view event, OnField&& on_field) {
 
 }  // namespace
 
-void append_sse_data(std::string_view event, std::string& out) {
+bool append_sse_data(std::string_view event, std::string& out) {
   bool first = true;
   for_each_field(event, [&](std::string_view name, std::string_view value) {
     if (name != "data") return;
@@ -34,6 +34,7 @@ void append_sse_data(std::string_view event, std::string& out) {
     out.append(value);
     first = false;
   });
+  return !first;
 }
 
 std::string_view sse_event_type(std::string_view event) noexcept {

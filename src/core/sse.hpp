@@ -83,8 +83,8 @@ class SseSplitter {
 };
 
 // The event's data: its "data" field lines joined by '\n' (a single space after the colon is
-// not part of the value). Appended to `out`.
-void append_sse_data(std::string_view event, std::string& out);
+// not part of the value). Appended to `out`; false when the event has no data field.
+bool append_sse_data(std::string_view event, std::string& out);
 
 // The event's "event" field (its type), or "" when absent.
 std::string_view sse_event_type(std::string_view event) noexcept;

@@ -6,6 +6,8 @@
 #include <optional>
 #include <vector>
 
+#include "core/sse.hpp"
+
 namespace gw::policy {
 namespace {
 
@@ -54,52 +56,30 @@ std::optional<std::size_t> filter_json(std::string_view text, const MayCall& may
   return removed;
 }
 
-struct Line {
-  std::string_view text;  // without its terminator
-  std::string_view end;   // "\r\n", "\n", "\r" or "" at the end of the body
-};
-
-std::vector<Line> split_lines(std::string_view body) {
-  std::vector<Line> lines;
-  std::size_t pos = 0;
-  while (pos < body.size()) {
-    const std::size_t stop = body.find_first_of("\r\n", pos);
-    if (stop == std::string_view::npos) {
-      lines.push_back({body.substr(pos), {}});
-      break;
-    }
-    const std::size_t len =
-        (body[stop] == '\r' && stop + 1 < body.size() && body[stop + 1] == '\n') ? 2 : 1;
-    lines.push_back({body.substr(pos, stop - pos), body.substr(stop, len)});
-    pos = stop + len;
-  }
-  return lines;
+// The stream's line end, for re-emitting its events as they came (the first one used).
+std::string_view line_end_of(std::string_view body) {
+  const auto at = body.find_first_of("\r\n");
+  if (at == std::string_view::npos || body[at] == '\n') return "\n";
+  return at + 1 < body.size() && body[at + 1] == '\n' ? "\r\n" : "\r";
 }
 
+// Each event of the stream filtered on its own; an event whose tools are hidden has its data
+// lines replaced by one with the rewritten message.
 ToolsListFilterResult filter_event_stream(std::string& body, const MayCall& may_call) {
   ToolsListFilterResult result;
   bool all_parsed = true;
   bool any_message = false;
   std::string out;
   out.reserve(body.size());
-  const auto lines = split_lines(body);
-
-  // One event = the lines up to a blank line.
-  auto flush = [&](std::size_t first, std::size_t last) {
-    std::string data;
-    bool has_data = false;
-    for (std::size_t i = first; i < last; ++i) {
-      std::string_view t = lines[i].text;
-      if (!t.starts_with("data:")) continue;
-      t.remove_prefix(5);
-      if (t.starts_with(' ')) t.remove_prefix(1);
-      if (has_data) data += '\n';
-      data += t;
-      has_data = true;
-    }
-    std::string rewritten;
+  std::string data;
+  std::string rewritten;
+  const std::string_view eol = line_end_of(body);
+  bool at_end = false;
+  auto on_event = [&](std::string_view event) {
+    data.clear();
     std::optional<std::size_t> removed;
-    if (has_data) {
+    if (append_sse_data(event, data)) {
+      rewritten.clear();
       removed = filter_json(data, may_call, rewritten);
       if (removed) {
         any_message = true;
@@ -109,30 +89,25 @@ ToolsListFilterResult filter_event_stream(std::string& body, const MayCall& may_
       }
     }
     bool data_written = false;
-    for (std::size_t i = first; i < last; ++i) {
-      if (removed && *removed > 0 && lines[i].text.starts_with("data:")) {
-        if (!data_written) {
-          out += "data: ";
-          out += rewritten;
-          out += lines[i].end.empty() ? std::string_view("\n") : lines[i].end;
-          data_written = true;
-        }
-        continue;
+    while (!event.empty()) {
+      const auto end = event.find('\n');
+      const std::string_view line = event.substr(0, end);
+      if (removed && *removed > 0 && line.starts_with("data:")) {
+        if (!data_written) out.append("data: ").append(rewritten).append(eol);
+        data_written = true;
+      } else {
+        out.append(line).append(eol);
       }
-      out += lines[i].text;
-      out += lines[i].end;
+      if (end == std::string_view::npos) break;
+      event.remove_prefix(end + 1);
     }
+    if (!at_end) out += eol;  // an event the body ends in keeps its missing blank line
   };
-
-  std::size_t start = 0;
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    if (lines[i].text.empty()) {
-      flush(start, i);
-      out += lines[i].end;
-      start = i + 1;
-    }
-  }
-  flush(start, lines.size());
+  // The whole body is in memory already: no event is too large to read.
+  SseSplitter events(body.size() + 1);
+  events.feed(body, on_event);
+  at_end = true;
+  events.finish(on_event);
 
   result.parsed = all_parsed && any_message;
   // Events that could be filtered are, even when another event could not be parsed.
