@@ -249,10 +249,19 @@ class Forwarder {
     ctx.timings.upstream = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - started);
     ctx.upstream_reached = true;
-    if (conn_->secure) {
-      co_await relay_response(*conn_->secure);
+    if (!plan_response()) co_return result_;
+    // Straight into the relay that fits: no coroutine layer of its own between (and no
+    // co_await inside ?:, which g++ 12 miscompiles).
+    if (plan_.mode == BodyPlan::Mode::Whole) {
+      if (conn_->secure) {
+        co_await relay_whole(*conn_->secure);
+      } else {
+        co_await relay_whole(*conn_->plain);
+      }
+    } else if (conn_->secure) {
+      co_await relay_pieces(*conn_->secure);
     } else {
-      co_await relay_response(*conn_->plain);
+      co_await relay_pieces(*conn_->plain);
     }
     co_return result_;
   }
@@ -394,13 +403,6 @@ class Forwarder {
     return {};
   }
 
-  // The answer is complete: the pipeline ends it, then its finishing hooks may hold the last
-  // bytes back (fail_closed audit).
-  net::awaitable<void> finishing() {
-    r_.flow.end_response(EndKind::Complete);
-    if (r_.flow.finishing_pending()) co_await r_.flow.finish();
-  }
-
   ResponseHeadSpec response_spec(int status, Framing framing, bool keep_alive) const {
     return ResponseHeadSpec{
         r_.client_version, status,       response_head_.reason(), response_head_.fields(), framing,
@@ -427,24 +429,20 @@ class Forwarder {
     co_return true;
   }
 
-  template <class Stream>
-  net::awaitable<void> relay_response(Stream& upstream) {
+  // The upstream's head reported to the pipeline, which plans the body; false (with the error
+  // recorded) when it refuses the answer.
+  bool plan_response() {
     const int status = response_head_.status();
     result_.status = status;
-    const bool has_body = response_has_body();
-    auto plan =
-        r_.flow.on_upstream_head(status, response_head_.value(bhttp::field::content_type),
-                                 response_head_.value(bhttp::field::content_encoding), has_body);
+    auto plan = r_.flow.on_upstream_head(status, response_head_.value(bhttp::field::content_type),
+                                         response_head_.value(bhttp::field::content_encoding),
+                                         response_has_body());
     if (!plan) {  // refused before anything reached the client: a local 502
       fail(plan.error());
-      co_return;
+      return false;
     }
     plan_ = *plan;
-    if (plan_.mode == BodyPlan::Mode::Whole) {
-      co_await relay_whole(upstream);
-    } else {
-      co_await relay_pieces(upstream);
-    }
+    return true;
   }
 
   // The whole body, read (bounded), handed to the pipeline, sent with a Content-Length.
@@ -472,7 +470,8 @@ class Forwarder {
         response_spec(result_.status, Framing::sized(body.size()), r_.client_keep_alive), r_.ctx,
         head_);
     r_.ctx.response_bytes = body.size();
-    co_await finishing();
+    r_.flow.end_response(EndKind::Complete);
+    if (r_.flow.finishing_pending()) co_await r_.flow.finish();
     const bool written = co_await write_to_client(head_, body, false, true);
     result_.client_keep_alive = written && r_.client_keep_alive;
   }
@@ -531,7 +530,9 @@ class Forwarder {
       r_.ctx.response_bytes += out->data.size();
       if (done) {
         release_upstream();
-        co_await finishing();  // the last bytes wait until every stage is ready
+        // The answer is complete; its last bytes wait until every stage is ready for that.
+        r_.flow.end_response(EndKind::Complete);
+        if (r_.flow.finishing_pending()) co_await r_.flow.finish();
       }
       if (!co_await write_to_client(head_sent ? std::string_view() : head_, out->data, chunked,
                                     done)) {

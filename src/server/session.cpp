@@ -85,12 +85,28 @@ class Session final : private BodyReader {
         is_admin_(is_admin),
         head_({rt.config.server.max_header_bytes, rt.config.server.max_body_bytes}) {}
 
+  // Read a head, handle its request, repeat while the connection carries another.
   net::awaitable<void> run() {
     bool first = true;
     while (!rt_.draining.load()) {
-      const bool keep_going = co_await handle_one(first);
+      head_.reset();
+      slot_.idle = true;
+      boost::system::error_code ec;
+      bool got_some = false;
+      {
+        http::Deadline::Scope timed(
+            deadline_, first ? settings().header_read_timeout : settings().idle_timeout);
+        ec = timed.check(co_await http::read_head(stream_, buffer_, head_, got_some));
+      }
+      slot_.idle = false;
       first = false;
-      if (!keep_going) break;
+      bool keep_going = false;
+      if (ec) {
+        keep_going = co_await reject_unreadable(ec, got_some);
+      } else {
+        keep_going = co_await handle_request();
+      }
+      if (!keep_going || rt_.draining.load()) break;
     }
   }
 
@@ -104,21 +120,8 @@ class Session final : private BodyReader {
     ctx.is_tls = is_tls_;
   }
 
-  // Read a head, dispatch it, and say whether the connection carries another request.
-  net::awaitable<bool> handle_one(bool first) {
-    head_.reset();
-    slot_.idle = true;
-    boost::system::error_code ec;
-    bool got_some = false;
-    {
-      http::Deadline::Scope timed(deadline_,
-                                  first ? settings().header_read_timeout : settings().idle_timeout);
-      ec = timed.check(co_await http::read_head(stream_, buffer_, head_, got_some));
-    }
-    slot_.idle = false;
-    if (ec) co_return co_await reject_unreadable(ec, got_some);
-
-    RequestContext ctx;
+  // The request context from the head just read.
+  void start_request(RequestContext& ctx) {
     begin(ctx);
     ctx.method = std::string(head_.method());
     ctx.target = std::string(head_.target());
@@ -127,46 +130,19 @@ class Session final : private BodyReader {
     const auto client_id = ctx.header("x-request-id");
     ctx.request_id =
         proxy::accept_request_id(client_id) ? std::string(client_id) : new_request_id();
+  }
+
+  // One request: the usual one runs the request stages and goes to the upstream; the others
+  // (built-ins, the decision endpoint, the admin listener, refusals before any stage) are
+  // answered by answer_locally. Whether the connection carries another request.
+  net::awaitable<bool> handle_request() {
+    RequestContext ctx;
+    start_request(ctx);
     const RequestShape shape{head_.version(), head_.keep_alive() && !rt_.draining.load(),
                              head_.has_body()};
     Exchange exchange(*rt_.pipeline, ctx);
-    const bool keep = co_await dispatch(exchange, ctx, shape);
-    co_return keep && !rt_.draining.load();
-  }
+    if (is_local_request(ctx)) co_return co_await answer_locally(exchange, ctx, shape);
 
-  // Which kind of request this is: built-in endpoints, the decision endpoint, the admin
-  // listener's refusal, or the pipeline and the upstream.
-  net::awaitable<bool> dispatch(Exchange& exchange, RequestContext& ctx,
-                                const RequestShape& shape) {
-    // A request whose body is not read cannot leave its connection usable.
-    const bool keep_unread = shape.keep_alive && !shape.has_body;
-    if (ctx.target.size() > settings().max_target_bytes) {
-      co_return co_await reply(
-          exchange, Verdict::reject(Reason::UriTooLong, "the request-target is too long"), shape,
-          false);
-    }
-    if (settings().underscore_headers == proxy::UnderscoreHeaders::Reject) {
-      if (auto name = underscored_header(ctx); !name.empty()) {
-        co_return co_await reply(
-            exchange,
-            Verdict::reject(Reason::InvalidHeader,
-                            "header names with '_' are not accepted: " + std::string(name)),
-            shape, keep_unread);
-      }
-    }
-    if (auto builtin = builtin_response(ctx)) {
-      co_return co_await write_builtin(exchange, std::move(*builtin), shape, keep_unread);
-    }
-    if (!is_admin_ && is_decision_request(ctx)) co_return co_await decide(exchange, ctx, shape);
-    if (is_admin_) {
-      co_return co_await reply(exchange, Verdict::reject(Reason::NoRoute, "not an admin endpoint"),
-                               shape, keep_unread);
-    }
-    co_return co_await serve(exchange, ctx, shape);
-  }
-
-  // The request stages, then the upstream.
-  net::awaitable<bool> serve(Exchange& exchange, RequestContext& ctx, const RequestShape& shape) {
     if (!shape.has_body) ctx.body_buffered = true;
     auto verdict = exchange.try_run_request();
     if (!verdict) verdict = co_await exchange.run_request(this);
@@ -174,21 +150,10 @@ class Session final : private BodyReader {
       // An unread (or half-read) body would be taken for the next request: close instead.
       co_return co_await reply(exchange, *verdict, shape, shape.keep_alive && ctx.body_buffered);
     }
-
     std::optional<bhttp::request_parser<bhttp::buffer_body>> streamed;
     if (!ctx.body_buffered) {
-      const auto length = head_.content_length();
-      if (length && *length <= kBufferSmallBodies) {
-        if (auto read = co_await read_body(ctx); !read) {
-          co_return co_await reply(
-              exchange, Verdict::reject(read.error().reason, read.error().detail), shape, false);
-        }
-      } else {
-        co_await send_continue(ctx);
-        if (auto ec = start_body(streamed)) {
-          co_return co_await reply(exchange, Verdict::reject(Reason::BadRequest, ec.message()),
-                                   shape, false);
-        }
+      if (auto refused = co_await prepare_body(ctx, streamed)) {
+        co_return co_await reply(exchange, *refused, shape, false);
       }
     }
     if (settings().server_timing) {
@@ -209,17 +174,68 @@ class Session final : private BodyReader {
                                           settings().idle_timeout,
                                           settings().underscore_headers};
     auto result = co_await proxy::forward(request);
-    co_return co_await after_forward(exchange, ctx, shape, result, streamed.has_value());
+    if (result.error) {
+      co_return co_await after_failed_forward(exchange, ctx, shape, result, streamed.has_value());
+    }
+    exchange.complete();
+    co_return result.client_keep_alive;
   }
 
-  // The forward's outcome: done, broken off mid-answer, or failed before any byte was sent.
-  net::awaitable<bool> after_forward(Exchange& exchange, RequestContext& ctx,
-                                     const RequestShape& shape, const proxy::ForwardResult& result,
-                                     bool body_streamed) {
-    if (!result.error) {
-      exchange.complete();
-      co_return result.client_keep_alive;
+  // A body the stages did not read: small ones are read now (a stale pooled connection can
+  // then be retried), larger ones stream to the upstream. A refusal when it cannot be read.
+  net::awaitable<std::optional<Verdict>> prepare_body(
+      RequestContext& ctx, std::optional<bhttp::request_parser<bhttp::buffer_body>>& streamed) {
+    const auto length = head_.content_length();
+    if (length && *length <= kBufferSmallBodies) {
+      if (auto read = co_await read_body(ctx); !read) {
+        co_return Verdict::reject(read.error().reason, read.error().detail);
+      }
+      co_return std::nullopt;
     }
+    co_await send_continue(ctx);
+    if (auto ec = start_body(streamed)) co_return Verdict::reject(Reason::BadRequest, ec.message());
+    co_return std::nullopt;
+  }
+
+  // Whether the request is answered by the gateway itself, without the pipeline's stages.
+  bool is_local_request(const RequestContext& ctx) const {
+    return ctx.target.size() > settings().max_target_bytes || is_admin_ ||
+           (settings().underscore_headers == proxy::UnderscoreHeaders::Reject &&
+            !underscored_header(ctx).empty()) ||
+           is_builtin_request(ctx) || is_decision_request(ctx);
+  }
+
+  net::awaitable<bool> answer_locally(Exchange& exchange, RequestContext& ctx,
+                                      const RequestShape& shape) {
+    // A request whose body is not read cannot leave its connection usable.
+    const bool keep_unread = shape.keep_alive && !shape.has_body;
+    if (ctx.target.size() > settings().max_target_bytes) {
+      co_return co_await reply(
+          exchange, Verdict::reject(Reason::UriTooLong, "the request-target is too long"), shape,
+          false);
+    }
+    if (settings().underscore_headers == proxy::UnderscoreHeaders::Reject) {
+      if (auto name = underscored_header(ctx); !name.empty()) {
+        co_return co_await reply(
+            exchange,
+            Verdict::reject(Reason::InvalidHeader,
+                            "header names with '_' are not accepted: " + std::string(name)),
+            shape, keep_unread);
+      }
+    }
+    if (is_builtin_request(ctx)) {
+      co_return co_await write_builtin(exchange, builtin_response(ctx), shape, keep_unread);
+    }
+    if (!is_admin_) co_return co_await decide(exchange, ctx, shape);
+    co_return co_await reply(exchange, Verdict::reject(Reason::NoRoute, "not an admin endpoint"),
+                             shape, keep_unread);
+  }
+
+  // The forward failed: broken off mid-answer, or before any byte reached the client.
+  net::awaitable<bool> after_failed_forward(Exchange& exchange, RequestContext& ctx,
+                                            const RequestShape& shape,
+                                            const proxy::ForwardResult& result,
+                                            bool body_streamed) {
     const Error& error = *result.error;
     ctx.reason = error.reason;
     exchange.end_response(error.origin == Origin::Client ? EndKind::ClientClosed
@@ -384,9 +400,16 @@ class Session final : private BodyReader {
   };
 
   // The gateway's own endpoints (health, readiness, its JWKS, resource metadata, metrics on the
-  // admin listener): decided without a coroutine, since nearly every request is none of them.
-  std::optional<Builtin> builtin_response(const RequestContext& ctx) const {
-    if (ctx.method != "GET" && ctx.method != "HEAD") return std::nullopt;
+  // admin listener).
+  bool is_builtin_request(const RequestContext& ctx) const {
+    if (ctx.method != "GET" && ctx.method != "HEAD") return false;
+    const std::string_view path = std::string_view(ctx.target).substr(0, ctx.target.find('?'));
+    return path == "/healthz" || path == "/readyz" || path == "/.well-known/jwks.json" ||
+           (path == "/metrics" && is_admin_) || rt_.resource_metadata_docs.contains(path);
+  }
+
+  // The answer of a built-in endpoint (is_builtin_request).
+  Builtin builtin_response(const RequestContext& ctx) const {
     const std::string_view path = std::string_view(ctx.target).substr(0, ctx.target.find('?'));
     Builtin out;
     if (path == "/healthz") {
@@ -401,11 +424,9 @@ class Session final : private BodyReader {
     } else if (auto doc = rt_.resource_metadata_docs.find(path);
                doc != rt_.resource_metadata_docs.end()) {
       out.body = doc->second;
-    } else if (path == "/metrics" && is_admin_) {
+    } else if (path == "/metrics") {
       out.body = metrics::Registry::global().render();
       out.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    } else {
-      return std::nullopt;
     }
     return out;
   }
