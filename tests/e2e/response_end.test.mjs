@@ -8,6 +8,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import {
   startIdp, startUpstream, startGateway, gatewayConfig, tempDir, runCli, eventually, expectStatus,
+  rawRequest,
 } from './lib/index.mjs';
 
 const delta = (text) => `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: text } }] })}\n\n`;
@@ -137,6 +138,23 @@ describe('the response end carries the usage on every path', () => {
     assert.equal(r.input_tokens, 11);
     assert.equal(r.output_tokens, 5);
   });
+
+  // A decoded answer changes size: the gateway frames it itself, chunked for HTTP/1.1 and to
+  // the end of the connection for HTTP/1.0, never with the upstream's Content-Length.
+  for (const version of ['1.1', '1.0']) {
+    it(`an HTTP/${version} client gets the decoded answer in the framing its version allows`, async () => {
+      const body = JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'gzip-json' }] });
+      const res = await rawRequest(new URL(gw.url).port, [
+        `POST /v1/chat/completions HTTP/${version}`, 'Host: gateway', `Authorization: Bearer ${token}`,
+        'Content-Type: application/json', `Content-Length: ${Buffer.byteLength(body)}`,
+      ].join('\r\n'), { body });
+      assert.equal(res.status, 200, res.body);
+      assert.equal(res.headers['content-length'], undefined);
+      assert.equal(res.headers['content-encoding'], undefined);
+      assert.equal(res.headers['transfer-encoding'], version === '1.1' ? 'chunked' : undefined);
+      assert.equal(res.json?.choices?.[0]?.message?.content, 'hello', res.body);
+    });
+  }
 
   it('a gzip-compressed stream is decoded and still streams event by event', async () => {
     let seen;

@@ -244,6 +244,29 @@ TEST_F(PipelineTest, AClientThatLeavesMidStreamEndsAsClientClosedWithCountedUsag
   EXPECT_EQ(a.end_usage.input_tokens, 100);
 }
 
+// An upstream that fails mid-answer: the end says so, once, before finishing and completion,
+// with the usage of what passed.
+TEST_F(PipelineTest, AnUpstreamFailureMidAnswerEndsAsUpstreamErrorBeforeFinishing) {
+  auto& a = add("a");
+  a.finishing = true;
+  auto pipeline = build();
+  ctx_.model = ModelRequest{"claude", "claude", true, {}};
+  ctx_.upstream_reached = true;
+  Exchange exchange(pipeline, ctx_);
+  ASSERT_TRUE(exchange.on_upstream_head(200, "text/event-stream", "", true));
+  ASSERT_TRUE(exchange.on_upstream_piece(
+      "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"delta\":"
+      "{\"type\":\"text_delta\",\"text\":\"abcdefghijkl\"}}\n\n",
+      false));
+  exchange.end_response(EndKind::UpstreamError);
+  finish(exchange);
+  exchange.complete();
+  EXPECT_EQ(log_, (Log{"a.head", "a.chunk", "a.end", "a.finishing", "a.complete"}));
+  EXPECT_EQ(a.end_kind, EndKind::UpstreamError);
+  EXPECT_EQ(a.end_usage.output_tokens, 3);  // 12 bytes of text
+  EXPECT_TRUE(a.end_usage.estimated);
+}
+
 // Reported usage wins over counting, and is what the end carries.
 TEST_F(PipelineTest, TheEndCarriesReportedUsage) {
   auto& a = add("a");
