@@ -1,13 +1,13 @@
 #include "server/pipeline.hpp"
 
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <boost/asio/io_context.hpp>
 #include <string>
 #include <vector>
 
 #include "support/async_test.hpp"
+#include "support/compress.hpp"
 
 namespace gw::server {
 namespace {
@@ -350,20 +350,6 @@ TEST_F(PipelineTest, AStageCanEndTheStreamEarlyWithItsOwnFinalPiece) {
   EXPECT_EQ(first.end_kind, EndKind::CutByStage);
 }
 
-std::string gzip(std::string_view text) {
-  z_stream z{};
-  deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-  std::string out(compressBound(static_cast<uLong>(text.size())) + 32, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
-  z.avail_in = static_cast<uInt>(text.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
-
 // A compressed answer on a model route is decoded before any stage sees it, and usage is read
 // from it.
 TEST_F(PipelineTest, ACompressedModelAnswerIsDecodedBeforeStagesAndUsage) {
@@ -379,7 +365,7 @@ TEST_F(PipelineTest, ACompressedModelAnswerIsDecodedBeforeStagesAndUsage) {
   EXPECT_TRUE(plan->decoded);
   EXPECT_EQ(plan->mode, BodyPlan::Mode::Rewrite);
   const std::string text = R"({"usage":{"prompt_tokens":3,"completion_tokens":8}})";
-  const std::string packed = gzip(text);
+  const std::string packed = test::compress(text);
   std::string sent;
   sent += exchange.on_upstream_piece(std::string_view(packed).substr(0, 10), false)->data;
   sent += exchange.on_upstream_piece(std::string_view(packed).substr(10), true)->data;
