@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/identity.hpp"
+#include "core/json_members.hpp"
 #include "core/reason.hpp"
 
 namespace gw {
@@ -98,6 +99,10 @@ struct RequestContext {
   bool builtin = false;  // one of the gateway's own endpoints (health, JWKS, metrics): no audit
   std::vector<HeaderView> headers;  // client headers; views into the server's request message
   std::string body;                 // buffered request body (when body_buffered)
+  // The top-level members of a JSON `body` as it is now, located once by the route layer's
+  // sniffer so that later rewrites need not read the body again. Whoever changes `body` resets
+  // it.
+  std::optional<JsonObjectLayout> body_layout;
   bool body_buffered = false;
   std::uint64_t body_bytes = 0;
   std::chrono::system_clock::time_point received_at{};

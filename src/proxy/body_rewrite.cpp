@@ -12,8 +12,13 @@ Result<bool> inject_user_into_body(RequestContext& ctx) {
   if (!ctx.identity || !ctx.route || !ctx.model || !ctx.body_buffered) return false;
   const auto kind = ctx.route->kind;
   if (kind != ApiKind::OpenAI && kind != ApiKind::Anthropic) return false;
-  auto layout = locate_members(ctx.body);
-  if (!layout) return layout.error();
+  // The sniffer's layout of the body when it has one: no second read.
+  Result<JsonObjectLayout> located = JsonObjectLayout{};
+  if (!ctx.body_layout) {
+    located = locate_members(ctx.body);
+    if (!located) return located.error();
+  }
+  const JsonObjectLayout* layout = ctx.body_layout ? &*ctx.body_layout : &*located;
   // Only the member the gateway sets changes: every other byte (numbers such as 0.2,
   // escapes, whitespace, key order) reaches the upstream as the client sent it.
   const std::string user = json::serialize(json::string(ctx.identity->user_id));
@@ -36,6 +41,7 @@ Result<bool> inject_user_into_body(RequestContext& ctx) {
       }
     }
   }
+  ctx.body_layout.reset();  // the body changed
   return true;
 }
 

@@ -2,6 +2,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
 #include <boost/json/value.hpp>
+#include <initializer_list>
 
 #include "core/json_members.hpp"
 #include "route/route.hpp"
@@ -45,6 +46,17 @@ Result<json::value> parse_json(std::string_view body) {
   return value;
 }
 
+// Refuses a body whose object has any of `keys` more than once: parsers disagree on which copy
+// counts (Boost.JSON keeps the last, many backends the first), so the copy policy judged
+// might not be the one the upstream acts on.
+Result<void> refuse_duplicates(const JsonObjectLayout& layout,
+                               std::initializer_list<std::string_view> keys) {
+  for (std::string_view key : keys) {
+    if (auto member = find_member(layout, key); !member) return member.error();
+  }
+  return {};
+}
+
 Result<void> sniff_model(const Route& route, RequestContext& ctx) {
   auto parsed = parse_json(ctx.body);
   if (!parsed) return parsed.error();
@@ -55,6 +67,13 @@ Result<void> sniff_model(const Route& route, RequestContext& ctx) {
   if (model == nullptr || !model->is_string() || model->get_string().empty()) {
     return make_error(Reason::MissingModel,
                       "the request body must name a model (\"model\": \"...\")");
+  }
+  auto layout = locate_members(ctx.body);
+  if (!layout) return layout.error();
+  if (auto once = refuse_duplicates(
+          *layout, {"model", "stream", "max_tokens", "max_completion_tokens", "max_output_tokens"});
+      !once) {
+    return once.error();
   }
   ModelRequest m;
   m.model = std::string(model->get_string());
@@ -73,13 +92,14 @@ Result<void> sniff_model(const Route& route, RequestContext& ctx) {
     if (!alias->second.upstream.empty()) ctx.route->upstream = alias->second.upstream;
     if (m.upstream_model != m.model) {
       // Only the model changes: every other byte reaches the upstream as the client sent it.
-      auto layout = locate_members(ctx.body);
-      if (!layout) return layout.error();
       auto set =
           set_member(ctx.body, *layout, "model", json::serialize(json::string(m.upstream_model)));
       if (!set) return set.error();
+      layout = locate_members(ctx.body);
+      if (!layout) return layout.error();
     }
   }
+  ctx.body_layout = std::move(*layout);
   ctx.model = std::move(m);
   return {};
 }
@@ -93,6 +113,21 @@ Result<void> sniff_mcp(RequestContext& ctx) {
   auto* object = parsed->if_object();
   if (object == nullptr)
     return make_error(Reason::InvalidJson, "the request body must be a JSON-RPC object");
+  // The method and the tool name decide policy: each must be there once only.
+  auto layout = locate_members(ctx.body);
+  if (!layout) return layout.error();
+  if (auto once = refuse_duplicates(*layout, {"jsonrpc", "method", "params", "id"}); !once) {
+    return once.error();
+  }
+  if (auto params = find_member(*layout, "params"); *params != nullptr) {
+    if (ctx.body[(*params)->value_begin] == '{') {
+      auto inner = locate_members_at(ctx.body, (*params)->value_begin);
+      if (!inner) return inner.error();
+      if (auto once = refuse_duplicates(*inner, {"name", "arguments"}); !once) {
+        return once.error();
+      }
+    }
+  }
   McpRequest mcp;
   if (const auto* method = object->if_contains("method"); method && method->is_string()) {
     mcp.method = std::string(method->get_string());

@@ -91,6 +91,45 @@ TEST(SniffBodyTest, AnthropicMessagesNameAModel) {
   EXPECT_EQ(ctx.model->max_tokens, 512);
 }
 
+// Policy judges one copy of a duplicated key and a backend may act on the other (Boost.JSON
+// keeps the last, many parsers the first): a body naming a deciding key twice is refused,
+// escaped spellings included.
+TEST(SniffBodyTest, ADecidingKeyNamedTwiceIsRefused) {
+  for (std::string body : {R"({"model":"gpt-4o-mini","model":"gpt-4-medical","messages":[]})",
+                           R"({"model":"gpt-4o-mini","m\u006fdel":"o1","messages":[]})",
+                           R"({"model":"m","stream":false,"stream":true})",
+                           R"({"model":"m","max_tokens":1,"max_tokens":100000})"}) {
+    auto ctx = post("/v1/chat/completions", body, ApiKind::OpenAI);
+    auto sniffed = sniff_body(openai_route(), ctx);
+    ASSERT_FALSE(sniffed) << body;
+    EXPECT_EQ(sniffed.error().reason, Reason::InvalidJson) << body;
+  }
+  Route mcp;
+  mcp.kind = ApiKind::Mcp;
+  for (
+      std::string body :
+      {R"({"jsonrpc":"2.0","id":1,"method":"tools/list","method":"tools/call","params":{"name":"a"}})",
+       R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"admin_reset"},"params":{"name":"get_calendar"}})",
+       R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"admin_reset","name":"get_calendar"}})"}) {
+    auto ctx = post("/mcp", body, ApiKind::Mcp);
+    auto sniffed = sniff_body(mcp, ctx);
+    ASSERT_FALSE(sniffed) << body;
+    EXPECT_EQ(sniffed.error().reason, Reason::InvalidJson) << body;
+  }
+}
+
+// The sniffer's layout of the body is kept for the rewrite that follows, and matches the body.
+TEST(SniffBodyTest, TheBodyLayoutIsKeptAndMatchesTheBody) {
+  auto ctx =
+      post("/v1/chat/completions", R"({"model":"gpt-4-medical", "messages":[]})", ApiKind::OpenAI);
+  ASSERT_TRUE(sniff_body(openai_route(), ctx));
+  ASSERT_TRUE(ctx.body_layout);
+  auto model = find_member(*ctx.body_layout, "model");
+  ASSERT_TRUE(model && *model);
+  EXPECT_EQ(ctx.body.substr((*model)->value_begin, (*model)->value_end - (*model)->value_begin),
+            R"("gpt-4o")");
+}
+
 TEST(SniffBodyTest, McpToolsCallNamesTheTool) {
   Route r;
   r.kind = ApiKind::Mcp;

@@ -74,12 +74,13 @@ class RecordingStage final : public Stage {
 
 class FakeBody final : public BodyReader {
  public:
-  net::awaitable<Result<void>> read_body(RequestContext& ctx) override {
+  net::awaitable<Result<void>> read_body(RequestContext& ctx) override { co_return read(ctx); }
+  Result<void> read(RequestContext& ctx) {
     ++reads;
-    if (fail) co_return make_error(Reason::BodyTooLarge, "too big");
+    if (fail) return make_error(Reason::BodyTooLarge, "too big");
     ctx.body = "{\"model\":\"m\"}";
     ctx.body_buffered = true;
-    co_return Result<void>{};
+    return {};
   }
   int reads = 0;
   bool fail = false;
