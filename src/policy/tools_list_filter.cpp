@@ -65,15 +65,18 @@ std::string_view line_end_of(std::string_view body) {
 
 // Each event of the stream filtered on its own; an event whose tools are hidden has its data
 // lines replaced by one with the rewritten message.
-ToolsListFilterResult filter_event_stream(std::string& body, const MayCall& may_call) {
+// `text` is the stream (`body` without a byte order mark); `body` is replaced only when a tool
+// was hidden.
+ToolsListFilterResult filter_event_stream(std::string_view text, std::string& body,
+                                          const MayCall& may_call) {
   ToolsListFilterResult result;
   bool all_parsed = true;
   bool any_message = false;
   std::string out;
-  out.reserve(body.size());
+  out.reserve(text.size());
   std::string data;
   std::string rewritten;
-  const std::string_view eol = line_end_of(body);
+  const std::string_view eol = line_end_of(text);
   bool at_end = false;
   auto on_event = [&](std::string_view event) {
     data.clear();
@@ -104,8 +107,8 @@ ToolsListFilterResult filter_event_stream(std::string& body, const MayCall& may_
     if (!at_end) out += eol;  // an event the body ends in keeps its missing blank line
   };
   // The whole body is in memory already: no event is too large to read.
-  SseSplitter events(body.size() + 1);
-  events.feed(body, on_event);
+  SseSplitter events(text.size() + 1);
+  events.feed(text, on_event);
   at_end = true;
   events.finish(on_event);
 
@@ -119,18 +122,19 @@ ToolsListFilterResult filter_event_stream(std::string& body, const MayCall& may_
 
 ToolsListFilterResult filter_tools_list(std::string& body, const MayCall& may_call) {
   // Event-stream and JSON clients skip a leading byte order mark: so must the filter, or the
-  // first event would pass unread.
-  if (body.starts_with(kUtf8Bom)) body.erase(0, kUtf8Bom.size());
-  const std::size_t first = body.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return {true, 0};  // no message: nothing to hide
-  if (body[first] == '{' || body[first] == '[') {
+  // first event would pass unread. The body keeps it unless a tool is hidden.
+  std::string_view text = body;
+  if (text.starts_with(kUtf8Bom)) text.remove_prefix(kUtf8Bom.size());
+  const std::size_t first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {true, 0};  // no message: nothing to hide
+  if (text[first] == '{' || text[first] == '[') {
     std::string rewritten;
-    auto removed = filter_json(body, may_call, rewritten);
+    auto removed = filter_json(text, may_call, rewritten);
     if (!removed) return {};
     if (*removed > 0) body = std::move(rewritten);
     return {true, *removed};
   }
-  return filter_event_stream(body, may_call);
+  return filter_event_stream(text, body, may_call);
 }
 
 }  // namespace gw::policy

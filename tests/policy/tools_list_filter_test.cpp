@@ -124,5 +124,18 @@ TEST(ToolsListFilterTest, LeadingByteOrderMarkDoesNotHideTheFirstEvent) {
   EXPECT_EQ(json, "{\"result\":{\"tools\":[]}}");
 }
 
+// Nothing hidden, nothing changed: the mark stays too (found by the tools_list fuzzer).
+TEST(ToolsListFilterTest, ABodyWithAByteOrderMarkAndNothingHiddenIsLeftAsItWas) {
+  for (std::string body : {std::string("\xEF\xBB\xBF{\"result\":{\"tools\":[{\"name\":\"a\"}]}}"),
+                           std::string("\xEF\xBB\xBF"
+                                       "data: {\"result\":{\"tools\":[{\"name\":\"a\"}]}}\n\n")}) {
+    const std::string original = body;
+    auto r = filter_tools_list(body, only_a);
+    EXPECT_TRUE(r.parsed);
+    EXPECT_EQ(r.hidden, 0u);
+    EXPECT_EQ(body, original);
+  }
+}
+
 }  // namespace
 }  // namespace gw::policy
