@@ -32,6 +32,8 @@ class ContentDecoder {
   // short is then an error.
   Result<void> decode(std::string_view in, bool last, std::string& out,
                       std::uint64_t max_output = UINT64_MAX);
+  // Decoded bytes so far.
+  std::uint64_t produced() const noexcept { return produced_; }
 
  private:
   struct Stream;

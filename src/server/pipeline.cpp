@@ -144,7 +144,10 @@ Result<PieceOut> Exchange::on_upstream_piece(std::string_view piece, bool last) 
   std::string_view data = piece;
   if (decoder_) {
     decoded_.clear();
-    if (auto r = decoder_->decode(piece, last, decoded_); !r) return r.error();
+    // A stream may grow without end, but no one piece may expand past the whole-body bound:
+    // a decompression bomb is refused rather than held in memory.
+    const auto bound = decoder_->produced() + pipeline_.options().max_response_buffer_bytes;
+    if (auto r = decoder_->decode(piece, last, decoded_, bound); !r) return r.error();
     data = decoded_;
   }
   if (usage_) usage_->feed(data);

@@ -376,6 +376,44 @@ TEST_F(PipelineTest, ACompressedModelAnswerIsDecodedBeforeStagesAndUsage) {
   EXPECT_EQ(a.end_usage.output_tokens, 8);
 }
 
+// A stream's pieces are decoded without a total bound, but one piece that expands past the
+// whole-body bound (a decompression bomb) is refused.
+TEST_F(PipelineTest, ACompressedPieceThatExpandsPastTheBoundIsRefused) {
+  add("a");
+  std::vector<Stage*> list{stages_[0].get()};
+  Pipeline pipeline(std::move(list), PipelineOptions{64 * 1024});
+  auto start = [&](RequestContext& ctx) {
+    ctx.route = RouteMatch{};
+    ctx.route->kind = ApiKind::OpenAI;
+    auto exchange = std::make_unique<Exchange>(pipeline, ctx);
+    EXPECT_TRUE(exchange->on_upstream_head(200, "text/event-stream", "gzip", true));
+    return exchange;
+  };
+  // 256 KiB of varied text in 1 KiB compressed pieces: every piece passes.
+  std::string stream;
+  std::uint32_t x = 12345;
+  while (stream.size() < 256 * 1024) {
+    x = x * 1103515245u + 12345u;
+    stream += static_cast<char>('a' + (x >> 16) % 26);
+  }
+  const std::string packed = test::compress(stream);
+  auto exchange = start(ctx_);
+  std::string decoded;
+  for (std::size_t i = 0; i < packed.size(); i += 1024) {
+    auto out = exchange->on_upstream_piece(std::string_view(packed).substr(i, 1024),
+                                           i + 1024 >= packed.size());
+    ASSERT_TRUE(out) << out.error().detail;
+    decoded += out->data;
+  }
+  EXPECT_EQ(decoded, stream);
+  // 1 MiB of one letter in one small piece: refused.
+  RequestContext bomb_ctx;
+  auto bomb = start(bomb_ctx);
+  auto out = bomb->on_upstream_piece(test::compress(std::string(1 << 20, 'a')), true);
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().reason, Reason::UpstreamProtocolError);
+}
+
 // An encoding the gateway cannot decode is refused on routes whose answers stages read; a
 // generic route passes it through untouched.
 TEST_F(PipelineTest, AnUndecodableEncodingIsRefusedOnlyWhereAStageReadsTheAnswer) {
