@@ -32,6 +32,10 @@ struct RouteMatch {
   bool is_public = false;         // route opted out of authentication
   std::string resource;           // MCP routes: RFC 8707 resource URL tokens must be bound to
   std::string resource_metadata;  // MCP routes: RFC 9728 protected resource metadata URL
+
+  // A stage reads this route's answers (usage, tools/list): they are asked for unencoded, and
+  // decoded or refused when they come compressed anyway.
+  bool answers_are_read() const noexcept { return kind != ApiKind::Generic; }
 };
 
 // Read from an AI request body (OpenAI / Anthropic), as far as the gateway needs it.

@@ -11,12 +11,6 @@ Error bad_body(std::string detail) {
   return make_error(Reason::UpstreamProtocolError, std::move(detail), Origin::Upstream);
 }
 
-std::string_view trim_ows(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 }  // namespace
 
 struct ContentDecoder::Stream {
@@ -35,12 +29,12 @@ struct ContentDecoder::Stream {
 };
 
 bool ContentDecoder::is_identity(std::string_view encoding) noexcept {
-  encoding = trim_ows(encoding);
+  encoding = trim(encoding);
   return encoding.empty() || iequals(encoding, "identity");
 }
 
 std::optional<ContentDecoder> ContentDecoder::for_encoding(std::string_view encoding) {
-  encoding = trim_ows(encoding);
+  encoding = trim(encoding);
   if (iequals(encoding, "gzip") || iequals(encoding, "x-gzip")) return ContentDecoder(false);
   // "deflate" is meant to be zlib-wrapped (RFC 9110 8.4.1.2), but some servers send it raw.
   if (iequals(encoding, "deflate")) return ContentDecoder(true);

@@ -201,7 +201,7 @@ void build_upstream_headers(const RequestContext& ctx, const UpstreamConfig& up,
   }
   // Stages read the answers of MCP routes (tools/list filtering) and model routes (token
   // usage): those are asked for unencoded, whatever the client accepts.
-  const bool answer_is_read = ctx.route && ctx.route->kind != ApiKind::Generic;
+  const bool answer_is_read = ctx.route && ctx.route->answers_are_read();
   std::string forwarded_for;
   std::array<char, kMaxKnownName> buf;
   for (const auto& [name, value] : ctx.headers) {

@@ -13,12 +13,6 @@ bool is_event_stream(std::string_view content_type) {
          iequals(content_type.substr(0, kEventStream.size()), kEventStream);
 }
 
-// Routes whose answers a stage reads (usage, tools/list): compressed answers are decoded for
-// them, and refused when they cannot be.
-bool reads_answers(const RequestContext& ctx) {
-  return ctx.route && ctx.route->kind != ApiKind::Generic;
-}
-
 }  // namespace
 
 std::string_view to_string(EndKind kind) noexcept {
@@ -55,7 +49,7 @@ void Exchange::note_phase(const Stage& stage) {
   phase_start_ = now;
 }
 
-std::optional<Verdict> Exchange::step_now() {
+std::optional<Verdict> Exchange::try_run_request() {
   auto stages = pipeline_.stages();
   while (next_stage_ < stages.size()) {
     Stage& stage = *stages[next_stage_];
@@ -75,12 +69,10 @@ std::optional<Verdict> Exchange::step_now() {
   return Verdict::proceed();
 }
 
-std::optional<Verdict> Exchange::try_run_request() { return step_now(); }
-
 net::awaitable<Verdict> Exchange::run_request(BodyReader* body) {
   auto stages = pipeline_.stages();
   while (true) {
-    if (auto verdict = step_now()) co_return std::move(*verdict);
+    if (auto verdict = try_run_request()) co_return std::move(*verdict);
     Stage& stage = *stages[next_stage_];
     if (!ctx_.body_buffered && stage.needs_body(ctx_)) {
       if (body == nullptr) co_return Verdict::reject(Reason::Internal, "no request body reader");
@@ -118,7 +110,8 @@ Result<BodyPlan> Exchange::on_upstream_head(int status, std::string_view content
     if (stages[i]->transforms_response(ctx_)) transforming_.push_back(static_cast<std::uint8_t>(i));
   }
   held_.resize(transforming_.size());
-  const bool must_read = reads_answers(ctx_) || whole || !transforming_.empty();
+  const bool must_read =
+      (ctx_.route && ctx_.route->answers_are_read()) || whole || !transforming_.empty();
   if (must_read && !http::ContentDecoder::is_identity(content_encoding)) {
     decoder_ = http::ContentDecoder::for_encoding(content_encoding);
     if (!decoder_) {

@@ -87,11 +87,7 @@ class Exchange final : public ResponseFlow {
   // awaited before when finishing_pending().
   void complete() noexcept;
 
-  bool ended() const noexcept { return ended_; }
-  bool completed() const noexcept { return completed_; }
-
  private:
-  std::optional<Verdict> step_now();
   void note_phase(const Stage& stage);
   void read_usage(std::string_view data, bool last);
 
